@@ -1,0 +1,21 @@
+"""OpenAI ChatKit in a Jupyter notebook cell.
+
+The kernel-side widget is the ChatKit client of an ordinary ``ChatKitServer`` running in
+the kernel; the browser is a view. Everything also runs headless: ``await chat.send(...)``.
+"""
+
+from .client import ChatBusyError
+from .dispatch import ClientToolLoopError
+from .stores import MemoryStore, SQLiteStore
+from .turn import Turn
+from .widget import ChatKitWidget
+
+__all__ = [
+    "ChatBusyError",
+    "ChatKitWidget",
+    "ClientToolLoopError",
+    "MemoryStore",
+    "SQLiteStore",
+    "Turn",
+]
+__version__ = "0.1.0"

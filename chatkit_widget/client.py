@@ -1,0 +1,442 @@
+"""The ChatKit client, in the kernel.
+
+It plays ChatKit.js's role against an unchanged ``ChatKitServer``: builds ChatKit request
+JSON, calls ``server.process()`` in-process, applies the streamed events to the thread
+state, records the ``Turn``, dispatches effects and client tools, and forwards events to
+views through the transport. Nothing here depends on a browser being attached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chatkit.errors import ErrorCode
+from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.store import NotFoundError
+from chatkit.types import (
+    AssistantMessageItem,
+    BaseReq,
+    ClientEffectEvent,
+    ClientToolCallItem,
+    ErrorEvent,
+    InferenceOptions,
+    ItemFeedbackParams,
+    ItemsFeedbackReq,
+    ItemsListParams,
+    ItemsListReq,
+    NoticeEvent,
+    Page,
+    ProgressUpdateEvent,
+    StreamOptionsEvent,
+    ThreadAddClientToolOutputParams,
+    ThreadAddUserMessageParams,
+    ThreadCreateParams,
+    ThreadDeleteParams,
+    ThreadGetByIdParams,
+    ThreadItem,
+    ThreadItemDoneEvent,
+    ThreadItemRemovedEvent,
+    ThreadItemReplacedEvent,
+    ThreadListParams,
+    ThreadMetadata,
+    ThreadRetryAfterItemParams,
+    ThreadsAddClientToolOutputReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsDeleteReq,
+    ThreadsGetByIdReq,
+    ThreadsListReq,
+    ThreadsRetryAfterItemReq,
+    ThreadStreamEvent,
+    ThreadsUpdateReq,
+    ThreadUpdateParams,
+    UserMessageInput,
+    UserMessageItem,
+    UserMessageTextContent,
+)
+from pydantic import TypeAdapter
+
+from .dispatch import ClientToolLoopError, Dispatcher
+from .hooks import Hooks
+from .protocol import ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
+from .thread_state import ThreadState, as_metadata, dump_thread, item_adapter
+from .transport import Transport
+from .turn import Turn
+
+logger = logging.getLogger("chatkit_widget")
+
+event_adapter: TypeAdapter[ThreadStreamEvent] = TypeAdapter(ThreadStreamEvent)
+item_page_adapter: TypeAdapter[Page[ThreadItem]] = TypeAdapter(Page[ThreadItem])
+thread_page_adapter: TypeAdapter[Page[ThreadMetadata]] = TypeAdapter(Page[ThreadMetadata])
+
+ITEMS_PAGE_SIZE = 50
+
+
+class ChatBusyError(RuntimeError):
+    """A response is already running on this chat."""
+
+
+class ChatKitClient:
+    def __init__(
+        self,
+        server: ChatKitServer[Any],
+        context: Any,
+        transport: Transport,
+        hooks: Hooks,
+        dispatcher: Dispatcher,
+        *,
+        on_thread: Callable[[ThreadMetadata | None], None],
+        on_responding: Callable[[bool], None],
+        on_commit: Callable[[], None],
+    ) -> None:
+        self.server = server
+        self.context = context
+        self.transport = transport
+        self.hooks = hooks
+        self.dispatcher = dispatcher
+        self.state = ThreadState()
+        self.progress: ProgressUpdateEvent | None = None
+        self.stream_options: dict[str, Any] | None = None
+        self.last_error: ErrorEvent | None = None
+        self._task: asyncio.Task[Turn] | None = None
+        self._on_thread = on_thread
+        self._on_responding = on_responding
+        self._on_commit = on_commit
+
+    # -- responses ------------------------------------------------------------------------
+
+    @property
+    def is_responding(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def send(self, text: str) -> asyncio.Task[Turn]:
+        """Start a turn for a user message; the thread is created on first use."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("send() needs a non-empty message text")
+        message = UserMessageInput(
+            content=[UserMessageTextContent(text=text)],
+            attachments=[],
+            inference_options=InferenceOptions(),
+        )
+        thread_id = self.state.thread_id
+        request: BaseReq
+        if thread_id is None:
+            request = ThreadsCreateReq(params=ThreadCreateParams(input=message))
+        else:
+            request = ThreadsAddUserMessageReq(
+                params=ThreadAddUserMessageParams(thread_id=thread_id, input=message)
+            )
+        return self._start(request)
+
+    def retry(self, item_id: str | None = None) -> asyncio.Task[Turn]:
+        """Run again from a user message (default: the last one)."""
+        thread_id = self.state.thread_id
+        if thread_id is None:
+            raise ValueError("there is no thread to retry in")
+        if item_id is None:
+            users = [i for i in self.state.items.values() if isinstance(i, UserMessageItem)]
+            if not users:
+                raise ValueError("the thread has no user message to retry from")
+            item_id = users[-1].id
+        elif not isinstance(self.state.items.get(item_id), UserMessageItem):
+            raise ValueError(f"{item_id!r} is not a user message of the active thread")
+        # The SDK deletes the later items from the store without removal events: drop
+        # them here and in every view.
+        ids = list(self.state.items)
+        later = ids[ids.index(item_id) + 1 :]
+        self._remove_items(later)
+        return self._start(
+            ThreadsRetryAfterItemReq(
+                params=ThreadRetryAfterItemParams(thread_id=thread_id, item_id=item_id)
+            )
+        )
+
+    def cancel(self) -> bool:
+        """Stop the running response; returns whether there was one."""
+        if not self.is_responding:
+            return False
+        assert self._task is not None
+        self._task.cancel()
+        return True
+
+    def _start(self, request: BaseReq) -> asyncio.Task[Turn]:
+        if self.is_responding:
+            raise ChatBusyError(
+                "a response is already running on this chat: await it, or call "
+                "chat.cancel() first"
+            )
+        self._task = asyncio.get_running_loop().create_task(self._respond(request))
+        # Set before the first event so a cell can lock widgets as soon as send() returns.
+        self._on_responding(True)
+        return self._task
+
+    async def _respond(self, request: BaseReq) -> Turn:
+        turn = Turn(thread_id=self.state.thread_id)
+        self.last_error = None
+        self.dispatcher.round_trips = 0
+        self.transport.push({"type": RESPONSE_START})
+        self.hooks.fire("response_start")
+        try:
+            next_request: BaseReq | None = request
+            while next_request is not None:
+                await self._stream(next_request, turn)
+                next_request = await self._client_tool_round_trip(turn)
+        except asyncio.CancelledError:
+            turn.cancelled = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+        except ClientToolLoopError as exc:
+            logger.error("%s", exc)
+            await self._abandon_client_tool_call(str(exc), turn)
+            self._on_event(ErrorEvent(message=str(exc), allow_retry=False), None, turn)
+        except Exception as exc:
+            logger.exception("the response failed")
+            self._on_event(
+                ErrorEvent(
+                    code=ErrorCode.STREAM_ERROR,
+                    message=f"{type(exc).__name__}: {exc}",
+                    allow_retry=True,
+                ),
+                None,
+                turn,
+            )
+        finally:
+            self._end_response(turn)
+        return turn
+
+    def _end_response(self, turn: Turn) -> None:
+        self._finish_pending(turn)
+        turn.thread_id = self.state.thread_id
+        self.progress = None
+        self.stream_options = None
+        self.transport.push({"type": RESPONSE_END})
+        self.transport.flush()
+        self._on_responding(False)
+        self._on_commit()
+        self.hooks.fire("response_end")
+
+    def _finish_pending(self, turn: Turn) -> None:
+        """Items still streaming when a response ends: on cancel the SDK stored non-empty
+        assistant messages, so they stay; anything else was never stored and goes."""
+        dropped = []
+        for item_id in list(self.state.pending):
+            item = self.state.items[item_id]
+            if turn.cancelled and isinstance(item, AssistantMessageItem) and any(
+                part.text.strip() for part in item.content
+            ):
+                self.state.pending.discard(item_id)
+                self._record_item(turn, item)
+            else:
+                dropped.append(item_id)
+        self._remove_items(dropped)
+
+    async def _stream(self, request: BaseReq, turn: Turn) -> None:
+        result = await self.server.process(request.model_dump_json(), self.context)
+        if not isinstance(result, StreamingResult):
+            raise TypeError(f"{request.type} did not stream")  # type: ignore[attr-defined]
+        async for chunk in result:
+            self._on_chunk(chunk, turn)
+
+    def _on_chunk(self, chunk: bytes, turn: Turn) -> None:
+        # Each chunk is one SSE frame: b"data: {json}\n\n".
+        raw = json.loads(chunk[6:])
+        if raw["type"] == "thread.item.updated":
+            update = raw["update"]
+            if update["type"] == TEXT_DELTA:
+                # The hot path, once per token: no validation, no re-serialization.
+                item_id, index, delta = raw["item_id"], update["content_index"], update["delta"]
+                self.state.apply_text_delta(item_id, index, delta)
+                self.transport.push_text_delta(item_id, index, delta)
+                return
+        self._on_event(event_adapter.validate_python(raw), raw, turn)
+
+    def _on_event(self, event: ThreadStreamEvent, raw: dict[str, Any] | None, turn: Turn) -> None:
+        previous_thread = self.state.thread_id
+        self.state.apply(event, raw)
+        match event:
+            case ThreadItemDoneEvent() | ThreadItemReplacedEvent():
+                self._record_item(turn, event.item)
+            case ThreadItemRemovedEvent():
+                turn.items = [i for i in turn.items if i.id != event.item_id]
+            case ProgressUpdateEvent():
+                self.progress = event
+                turn.progress.append(event)
+            case ClientEffectEvent():
+                turn.effects.append(event)
+                self.dispatcher.effect(event)
+            case NoticeEvent():
+                turn.notices.append(event)
+            case StreamOptionsEvent():
+                self.stream_options = event.stream_options.model_dump()
+            case ErrorEvent():
+                turn.error = event
+                self.last_error = event
+                self.hooks.fire("error", event)
+            case _:
+                pass
+        self.transport.push(raw if raw is not None else event.model_dump(mode="json"))
+        if self.state.thread_id != previous_thread or event.type == "thread.updated":
+            self._on_thread(self.state.thread)
+            if self.state.thread_id != previous_thread:
+                self.hooks.fire("thread_change", self.state.thread_id)
+
+    def _record_item(self, turn: Turn, item: ThreadItem) -> None:
+        for index, seen in enumerate(turn.items):
+            if seen.id == item.id:
+                turn.items[index] = item
+                return
+        turn.items.append(item)
+
+    def _remove_items(self, item_ids: list[str]) -> None:
+        if item_ids:
+            self.state.remove(item_ids)
+            self.transport.push({"type": ITEMS_REMOVED, "item_ids": item_ids})
+
+    async def _client_tool_round_trip(self, turn: Turn) -> BaseReq | None:
+        """After a stream that ended on a pending client tool call, answer it in Python
+        and return the request that resumes the run (``None``: the response is over)."""
+        if turn.error is not None or self.state.thread is None or not self.state.items:
+            return None
+        last = self.state.items[next(reversed(self.state.items))]
+        if not isinstance(last, ClientToolCallItem) or last.status != "pending":
+            return None
+        result = await self.dispatcher.client_tool(last)
+        return ThreadsAddClientToolOutputReq(
+            params=ThreadAddClientToolOutputParams(thread_id=self.state.thread.id, result=result)
+        )
+
+    async def _abandon_client_tool_call(self, reason: str, turn: Turn) -> None:
+        """Close a pending call we will not resume, so it never dangles in the thread."""
+        thread_id = self.state.thread_id
+        last = self.state.items[next(reversed(self.state.items))] if self.state.items else None
+        if thread_id is None or not isinstance(last, ClientToolCallItem):
+            return
+        closed = last.model_copy(update={"status": "completed", "output": {"error": reason}})
+        await self.server.store.save_item(thread_id, closed, self.context)
+        self._on_event(ThreadItemReplacedEvent(item=closed), None, turn)
+
+    # -- threads --------------------------------------------------------------------------
+
+    async def request(self, request: BaseReq) -> Any:
+        """A non-streaming ChatKit request; returns the decoded JSON answer."""
+        result = await self.server.process(request.model_dump_json(), self.context)
+        if not isinstance(result, NonStreamingResult):
+            raise TypeError(f"{request.type} streamed")  # type: ignore[attr-defined]
+        return json.loads(result.json)
+
+    async def open_thread(self, thread_id: str) -> None:
+        self._refuse_while_responding("open a thread")
+        self.hooks.fire("thread_load_start", thread_id)
+        try:
+            raw_thread = await self.request(
+                ThreadsGetByIdReq(params=ThreadGetByIdParams(thread_id=thread_id))
+            )
+            thread = ThreadMetadata.model_validate(
+                {k: v for k, v in raw_thread.items() if k != "items"}
+            )
+            page = await self._items_page(thread_id, after=None)
+        except NotFoundError:
+            raise KeyError(f"no thread with id {thread_id!r}") from None
+        finally:
+            # Whatever the outcome: a notebook that showed a spinner must hide it.
+            self.hooks.fire("thread_load_end", thread_id)
+        self._switch(thread, list(reversed(page.data)), page.has_more)
+
+    def new_thread(self) -> None:
+        """Show an empty chat; the thread is created by the next message."""
+        self._refuse_while_responding("start a new thread")
+        self._switch(None, [], False)
+
+    async def load_older(self) -> int:
+        """Load the page of items before the oldest loaded one; returns how many."""
+        thread_id = self.state.thread_id
+        if thread_id is None or not self.state.has_more:
+            return 0
+        oldest = next(iter(self.state.items), None)
+        page = await self._items_page(thread_id, after=oldest)
+        self.state.prepend(list(reversed(page.data)), page.has_more)
+        self.transport.snapshot(self.view_state())
+        self._on_commit()
+        return len(page.data)
+
+    async def list_threads(self, limit: int = 20, after: str | None = None) -> Page[ThreadMetadata]:
+        raw = await self.request(
+            ThreadsListReq(params=ThreadListParams(limit=limit, after=after, order="desc"))
+        )
+        for thread in raw["data"]:
+            thread.pop("items", None)
+        return thread_page_adapter.validate_python(raw)
+
+    async def rename_thread(self, thread_id: str, title: str) -> None:
+        await self.request(
+            ThreadsUpdateReq(params=ThreadUpdateParams(thread_id=thread_id, title=title))
+        )
+        if thread_id == self.state.thread_id and self.state.thread is not None:
+            self.state.thread = self.state.thread.model_copy(update={"title": title})
+            self.transport.push({"type": "thread.updated", "thread": dump_thread(self.state.thread)})
+            self._on_thread(self.state.thread)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        if thread_id == self.state.thread_id:
+            self._refuse_while_responding("delete the open thread")
+        await self.request(ThreadsDeleteReq(params=ThreadDeleteParams(thread_id=thread_id)))
+        if thread_id == self.state.thread_id:
+            self._switch(None, [], False)
+
+    async def feedback(self, item_ids: list[str], kind: str) -> None:
+        thread_id = self.state.thread_id
+        if thread_id is None:
+            raise ValueError("there is no thread to give feedback on")
+        await self.request(
+            ItemsFeedbackReq(
+                params=ItemFeedbackParams(thread_id=thread_id, item_ids=item_ids, kind=kind)  # type: ignore[arg-type]
+            )
+        )
+        self.hooks.fire("feedback", thread_id, item_ids, kind)
+
+    async def _items_page(self, thread_id: str, after: str | None) -> Page[ThreadItem]:
+        raw = await self.request(
+            ItemsListReq(
+                params=ItemsListParams(
+                    thread_id=thread_id, limit=ITEMS_PAGE_SIZE, order="desc", after=after
+                )
+            )
+        )
+        return item_page_adapter.validate_python(raw)
+
+    def _switch(self, thread: ThreadMetadata | None, items: list[ThreadItem], has_more: bool) -> None:
+        changed = thread is None or thread.id != self.state.thread_id
+        self.state.reset(as_metadata(thread) if thread else None, items, has_more)
+        self.last_error = None
+        self.transport.snapshot(self.view_state())
+        self._on_thread(self.state.thread)
+        self._on_commit()
+        if changed:
+            self.hooks.fire("thread_change", self.state.thread_id)
+
+    def _refuse_while_responding(self, what: str) -> None:
+        if self.is_responding:
+            raise ChatBusyError(f"cannot {what} while a response is running: call chat.cancel() first")
+
+    # -- views ----------------------------------------------------------------------------
+
+    def view_state(self) -> ViewState:
+        return {
+            "thread": dump_thread(self.state.thread) if self.state.thread else None,
+            "items": self.state.items_json(),
+            "has_more": self.state.has_more,
+            "responding": self.is_responding,
+            "progress": self.progress.model_dump(mode="json", exclude_none=True)
+            if self.progress
+            else None,
+            "stream_options": self.stream_options,
+            "error": self.last_error.model_dump(mode="json", exclude_none=True)
+            if self.last_error
+            else None,
+        }
+

@@ -1,0 +1,135 @@
+"""The messages between the kernel-side widget and its browser views.
+
+Declared once here; ``js/src/protocol.ts`` mirrors it. Bump ``PROTOCOL_VERSION`` on any
+incompatible change: a view checks it against the ``_protocol_version`` trait.
+
+Kernel → view (custom messages):
+
+- ``batch``: ``{"type": "batch", "seq": n, "events": [...]}``. ``events`` are ChatKit
+  ``ThreadStreamEvent`` JSON objects exactly as the server emits them (consecutive text
+  deltas of one content part coalesced into one), plus the widget's own events below.
+  ``seq`` grows by one per batch; a view that sees a gap sends ``sync``.
+- ``snapshot``: ``{"type": "snapshot", "seq": n, "state": ViewState}``; replaces a view's
+  state entirely. Sent in answer to ``sync``, and when the active thread changes.
+- ``reply``: ``{"type": "reply", "request_id": id, "ok": bool, "result"|"error": ...}``;
+  answers a view's ``request``.
+
+The widget's own events (in batches, ordered with the ChatKit events):
+
+- ``{"type": "widget.response_start"}`` / ``{"type": "widget.response_end"}``: one
+  response, client tool round trips included.
+- ``{"type": "widget.items_removed", "item_ids": [...]}``: items the server deleted
+  without telling (``threads.retry_after_item``).
+
+View → kernel: one of the ``ViewMessage`` models below; anything else is rejected with a
+logged error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+
+# The ChatKit event that carries a streamed text fragment; the transport coalesces these.
+TEXT_DELTA = "assistant_message.content_part.text_delta"
+
+RESPONSE_START = "widget.response_start"
+RESPONSE_END = "widget.response_end"
+ITEMS_REMOVED = "widget.items_removed"
+
+
+class ViewState(TypedDict):
+    """Everything a view needs to draw the chat from nothing."""
+
+    thread: dict[str, Any] | None  # ChatKit Thread JSON without items
+    items: list[dict[str, Any]]  # ChatKit ThreadItem JSON, oldest first, unfinished included
+    has_more: bool  # older items exist in the store (not loaded yet)
+    responding: bool
+    progress: dict[str, Any] | None  # the latest ProgressUpdateEvent of the running response
+    stream_options: dict[str, Any] | None  # from the running response's StreamOptionsEvent
+    error: dict[str, Any] | None  # the ErrorEvent that ended the last response, if any
+
+
+class BatchMessage(TypedDict):
+    type: Literal["batch"]
+    seq: int
+    events: list[dict[str, Any]]
+
+
+class SnapshotMessage(TypedDict):
+    type: Literal["snapshot"]
+    seq: int
+    state: ViewState
+
+
+class ReplyMessage(TypedDict, total=False):
+    type: Literal["reply"]
+    request_id: str
+    ok: bool
+    result: Any
+    error: str
+
+
+class _ViewMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sync(_ViewMessage):
+    """Ask for a snapshot (a view that attached late, or saw a gap in ``seq``)."""
+
+    type: Literal["sync"]
+
+
+class Send(_ViewMessage):
+    """The user submitted the composer."""
+
+    type: Literal["send"]
+    text: Annotated[str, Field(min_length=1)]
+
+
+class Cancel(_ViewMessage):
+    """The user pressed Stop."""
+
+    type: Literal["cancel"]
+
+
+class Retry(_ViewMessage):
+    """Run again from a user message (``None``: the last one)."""
+
+    type: Literal["retry"]
+    item_id: str | None = None
+
+
+class NewThread(_ViewMessage):
+    type: Literal["new_thread"]
+
+
+class OpenThread(_ViewMessage):
+    type: Literal["open_thread"]
+    thread_id: str
+
+
+class Feedback(_ViewMessage):
+    type: Literal["feedback"]
+    item_ids: list[str]
+    kind: Literal["positive", "negative"]
+
+
+class Request(_ViewMessage):
+    """A call that expects a ``reply`` (history listing, older items, rename, delete…)."""
+
+    type: Literal["request"]
+    request_id: str
+    method: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+ViewMessage = Annotated[
+    Sync | Send | Cancel | Retry | NewThread | OpenThread | Feedback | Request,
+    Field(discriminator="type"),
+]
+
+view_message_adapter: TypeAdapter[ViewMessage] = TypeAdapter(ViewMessage)

@@ -1,0 +1,420 @@
+"""``ChatKitWidget``: the anywidget whose kernel side is the ChatKit client of a server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anywidget
+import traitlets
+from chatkit.server import ChatKitServer
+from chatkit.store import Store
+from chatkit.types import ThreadItem, ThreadMetadata
+from pydantic import ValidationError
+
+from . import protocol
+from .client import ChatBusyError, ChatKitClient
+from .dispatch import Dispatcher
+from .hooks import Hooks
+from .thread_state import dump_thread
+from .tools import ClientTool
+from .transcript import to_markdown
+from .transport import Transport
+from .turn import Turn
+
+logger = logging.getLogger("chatkit_widget")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+_MISSING_BUNDLE = """
+export default { render({ el }) {
+  el.textContent = "chatkit-widget: the view's JavaScript bundle is not built. "
+    + "Install the package with `pip install .` (it runs the npm build).";
+} };
+"""
+
+
+class ChatKitWidget(anywidget.AnyWidget):
+    """A ChatKit chat in a notebook cell, driven by ``server`` running in this kernel.
+
+    ``server`` is any ``chatkit.server.ChatKitServer`` (unchanged); ``context`` is passed
+    to every server call. The chat also runs headless: ``turn = await chat.send("hi")``.
+    """
+
+    _esm = _STATIC / "widget.js" if (_STATIC / "widget.js").exists() else _MISSING_BUNDLE
+    _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
+
+    _protocol_version = traitlets.Int(protocol.PROTOCOL_VERSION).tag(sync=True)
+
+    thread_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """The active thread's id (``None`` before the first message). Set it to open a thread."""
+    is_responding = traitlets.Bool(False, read_only=True).tag(sync=True)
+    """True from the start of a response to its end, client tool round trips included."""
+
+    _thread = traitlets.Dict(None, allow_none=True).tag(sync=True)
+    # Finished items of the active thread: what a late view or a saved notebook shows.
+    _transcript = traitlets.List().tag(sync=True)
+
+    title = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """Header title when the thread has none yet."""
+    greeting = traitlets.Unicode("How can I help?").tag(sync=True)
+    """Start-screen greeting."""
+    prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """Start-screen prompt chips: ``[{"label": ..., "prompt": ..., "icon": ...}]``."""
+    placeholder = traitlets.Unicode("Message the assistant").tag(sync=True)
+    """Composer placeholder."""
+    disclaimer = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """Markdown shown under the composer."""
+    theme = traitlets.Enum(["auto", "light", "dark"], "auto").tag(sync=True)
+    """``"auto"`` follows JupyterLab's light/dark theme."""
+    height = traitlets.Unicode("560px").tag(sync=True)
+    """CSS height of the chat."""
+    history = traitlets.Bool(False).tag(sync=True)
+    """Show the thread history panel."""
+    history_delete = traitlets.Bool(True).tag(sync=True)
+    history_rename = traitlets.Bool(True).tag(sync=True)
+    retry = traitlets.Bool(True).tag(sync=True)
+    """Offer Retry on errors and assistant messages."""
+    feedback = traitlets.Bool(False).tag(sync=True)
+    """Offer thumbs up/down on assistant messages."""
+
+    def __init__(self, server: ChatKitServer[Any], context: Any = None, **options: Any) -> None:
+        if isinstance(server, type) and issubclass(server, ChatKitServer):
+            raise TypeError(
+                f"ChatKitWidget expects a ChatKitServer instance, got the class "
+                f"{server.__name__}: construct it with a store, e.g. "
+                f"{server.__name__}(SQLiteStore('chats.db'))"
+            )
+        if not isinstance(server, ChatKitServer):
+            raise TypeError(
+                "ChatKitWidget expects a chatkit.server.ChatKitServer instance (an "
+                f"ordinary ChatKitServer subclass), got {type(server).__name__}"
+            )
+        super().__init__(**options)
+        self.server = server
+        self.context = {} if context is None else context
+        self._hooks = Hooks()
+        self._dispatcher = Dispatcher(report=self._report)
+        self._transport = Transport(self._send_to_views)
+        self._client = ChatKitClient(
+            server,
+            self.context,
+            self._transport,
+            self._hooks,
+            self._dispatcher,
+            on_thread=self._thread_changed,
+            on_responding=lambda value: self.set_trait("is_responding", value),
+            on_commit=self._commit,
+        )
+        self._loop = _current_loop()
+        self._loop_thread = threading.get_ident()
+        self._opening_thread = False
+        self.on_msg(self._on_view_message)
+
+    @classmethod
+    def from_agent(
+        cls,
+        agent: Any,
+        *,
+        store: Store[Any] | None = None,
+        context: Any = None,
+        title_model: Any = None,
+        **options: Any,
+    ) -> ChatKitWidget:
+        """A chat whose server runs an Agents SDK ``agent``; ``@chat.client_tool``
+        handlers become tools the model can call."""
+        from .agents import AgentServer
+        from .stores import MemoryStore
+
+        tools: dict[str, ClientTool] = {}
+        server = AgentServer(
+            agent, store if store is not None else MemoryStore(), client_tools=tools,
+            title_model=title_model,
+        )
+        chat = cls(server, context, **options)
+        # The server reads this live mapping at every response.
+        chat._dispatcher.tools = tools
+        return chat
+
+    # -- headless driving -----------------------------------------------------------------
+
+    async def send(self, text: str) -> Turn:
+        """Send a user message and wait for the whole response.
+
+        (This replaces ipywidgets' ``Widget.send``, which sends a raw custom message.)
+        """
+        self._bind_loop()
+        return await self._await(self._client.send(text))
+
+    async def retry(self, item_id: str | None = None) -> Turn:
+        """Run again from a user message (default: the last one), dropping later items."""
+        self._bind_loop()
+        return await self._await(self._client.retry(item_id))
+
+    def cancel(self) -> bool:
+        """Stop the running response (the SDK keeps the partial text)."""
+        return self._client.cancel()
+
+    async def _await(self, task: asyncio.Task[Turn]) -> Turn:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # The caller (e.g. an interrupted cell) gave up: stop the response too.
+            task.cancel()
+            raise
+
+    # -- threads --------------------------------------------------------------------------
+
+    @property
+    def items(self) -> list[ThreadItem]:
+        """The active thread's loaded items, oldest first."""
+        return list(self._client.state.items.values())
+
+    @property
+    def thread(self) -> ThreadMetadata | None:
+        return self._client.state.thread
+
+    async def open_thread(self, thread_id: str) -> None:
+        """Show an existing thread (its newest page of items)."""
+        self._bind_loop()
+        await self._client.open_thread(thread_id)
+
+    async def new_thread(self) -> None:
+        """Start over with an empty chat; the next message creates the thread."""
+        self._client.new_thread()
+
+    async def threads(self, limit: int = 20, after: str | None = None) -> list[ThreadMetadata]:
+        """Threads in the store, newest first."""
+        return (await self._client.list_threads(limit, after)).data
+
+    async def rename_thread(self, thread_id: str, title: str) -> None:
+        await self._client.rename_thread(thread_id, title)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        await self._client.delete_thread(thread_id)
+
+    async def load_older(self) -> int:
+        """Load the previous page of the active thread's items; returns how many."""
+        return await self._client.load_older()
+
+    def to_markdown(self) -> str:
+        """The active thread as Markdown."""
+        return to_markdown(self._client.state.thread, self.items)
+
+    # -- Python handlers (ChatKit.js names in snake_case) ---------------------------------
+
+    def on_effect(self, name: str) -> Callable[[F], F]:
+        """Decorator: ``handler(data)`` runs for each client effect ``name``."""
+
+        def register(fn: F) -> F:
+            self._dispatcher.effects[name] = fn
+            return fn
+
+        return register
+
+    def client_tool(self, name: str, description: str | None = None) -> Callable[[F], F]:
+        """Decorator: ``handler(params)`` answers the client tool ``name``."""
+
+        def register(fn: F) -> F:
+            self._dispatcher.tools[name] = ClientTool.from_handler(name, fn, description)
+            return fn
+
+        return register
+
+    @property
+    def max_client_tool_round_trips(self) -> int:
+        """Client tool round trips allowed in one response before it stops with an error."""
+        return self._dispatcher.max_round_trips
+
+    @max_client_tool_round_trips.setter
+    def max_client_tool_round_trips(self, value: int) -> None:
+        self._dispatcher.max_round_trips = value
+
+    def on_response_start(self, fn: F) -> F:
+        return self._hooks.add("response_start", fn)  # type: ignore[return-value]
+
+    def on_response_end(self, fn: F) -> F:
+        return self._hooks.add("response_end", fn)  # type: ignore[return-value]
+
+    def on_error(self, fn: F) -> F:
+        """``fn(error)`` with the ``ErrorEvent`` of a failed response."""
+        return self._hooks.add("error", fn)  # type: ignore[return-value]
+
+    def on_thread_change(self, fn: F) -> F:
+        """``fn(thread_id)`` when the active thread changes (``None``: no thread)."""
+        return self._hooks.add("thread_change", fn)  # type: ignore[return-value]
+
+    def on_thread_load_start(self, fn: F) -> F:
+        return self._hooks.add("thread_load_start", fn)  # type: ignore[return-value]
+
+    def on_thread_load_end(self, fn: F) -> F:
+        return self._hooks.add("thread_load_end", fn)  # type: ignore[return-value]
+
+    def on_feedback(self, fn: F) -> F:
+        """``fn(thread_id, item_ids, kind)`` after feedback is stored."""
+        return self._hooks.add("feedback", fn)  # type: ignore[return-value]
+
+    # -- kernel state → traits ------------------------------------------------------------
+
+    def _thread_changed(self, thread: ThreadMetadata | None) -> None:
+        self._thread = dump_thread(thread) if thread else None
+        self._opening_thread = True  # our own write: not a request to open a thread
+        try:
+            self.thread_id = thread.id if thread else None
+        finally:
+            self._opening_thread = False
+
+    def _commit(self) -> None:
+        self._transcript = self._client.state.items_json(finished_only=True)
+
+    @traitlets.observe("thread_id")
+    def _thread_id_set(self, change: dict[str, Any]) -> None:
+        if self._opening_thread or change["new"] == self._client.state.thread_id:
+            return
+        new, old = change["new"], change["old"]
+        loop = self._loop or _current_loop()
+
+        async def open_or_revert() -> None:
+            try:
+                if new is None:
+                    self._client.new_thread()
+                else:
+                    await self._client.open_thread(new)
+            except Exception as exc:
+                logger.error("could not open thread %r: %s", new, exc)
+                self._report(f"Could not open thread {new!r}: {exc}")
+                self._thread_changed(self._client.state.thread if old else None)
+
+        if loop is None:
+            raise RuntimeError("setting thread_id needs a running event loop; use open_thread()")
+        loop.create_task(open_or_revert())
+
+    # -- views ----------------------------------------------------------------------------
+
+    def _send_to_views(self, message: dict[str, Any]) -> None:
+        # ``send`` is the chat's API here, so custom messages go through ipywidgets' own
+        # lower-level sender (what ``Widget.send`` does).
+        self._send({"method": "custom", "content": message})
+
+    def _report(self, message: str) -> None:
+        """Show a problem to the user in every view (a warning notice)."""
+        self._transport.push({"type": "notice", "level": "warning", "message": message})
+
+    def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        # May run on a kernel subshell thread: validate here, act on the loop's thread.
+        try:
+            message = protocol.view_message_adapter.validate_python(content)
+        except ValidationError as exc:
+            logger.error("rejected a malformed message from a view: %r (%s)", content, exc)
+            return
+        loop = self._loop or _current_loop()
+        if loop is None:
+            logger.error("no event loop to handle %r", content)
+            return
+        if threading.get_ident() == self._loop_thread and loop.is_running():
+            self._handle_view_message(message)
+        else:
+            loop.call_soon_threadsafe(self._handle_view_message, message)
+
+    def _handle_view_message(self, message: protocol.ViewMessage) -> None:
+        client = self._client
+        try:
+            match message:
+                case protocol.Sync():
+                    self._transport.snapshot(client.view_state())
+                case protocol.Send(text=text):
+                    _log_failure(client.send(text))
+                case protocol.Cancel():
+                    client.cancel()
+                case protocol.Retry(item_id=item_id):
+                    _log_failure(client.retry(item_id))
+                case protocol.NewThread():
+                    client.new_thread()
+                case protocol.OpenThread(thread_id=thread_id):
+                    self._spawn(client.open_thread(thread_id), f"open thread {thread_id!r}")
+                case protocol.Feedback(item_ids=item_ids, kind=kind):
+                    self._spawn(client.feedback(item_ids, kind), "store feedback")
+                case protocol.Request():
+                    self._spawn(self._answer(message), f"answer {message.method!r}")
+        except (ChatBusyError, ValueError) as exc:
+            self._report(str(exc))
+            self._transport.flush()
+
+    async def _answer(self, request: protocol.Request) -> None:
+        client, params = self._client, request.params
+        try:
+            match request.method:
+                case "list_threads":
+                    page = await client.list_threads(params.get("limit", 20), params.get("after"))
+                    result: Any = {
+                        "data": [dump_thread(t) for t in page.data],
+                        "has_more": page.has_more,
+                        "after": page.after,
+                    }
+                case "load_older":
+                    result = {"loaded": await client.load_older()}
+                case "rename_thread":
+                    await client.rename_thread(params["thread_id"], params["title"])
+                    result = None
+                case "delete_thread":
+                    await client.delete_thread(params["thread_id"])
+                    result = None
+                case _:
+                    raise ValueError(f"unknown request method {request.method!r}")
+        except Exception as exc:
+            logger.error("view request %r failed: %s", request.method, exc)
+            self._send_to_views({"type": "reply", "request_id": request.request_id, "ok": False,
+                       "error": f"{type(exc).__name__}: {exc}"})
+            return
+        self._send_to_views({"type": "reply", "request_id": request.request_id, "ok": True,
+                   "result": result})
+
+    def _spawn(self, coro: Any, what: str) -> None:
+        async def run() -> None:
+            try:
+                await coro
+            except Exception as exc:
+                logger.error("could not %s: %s", what, exc)
+                self._report(f"Could not {what}: {exc}")
+                self._transport.flush()
+
+        asyncio.get_running_loop().create_task(run())
+
+    def _bind_loop(self) -> None:
+        """Headless use: the loop is the one that awaits us (e.g. ``asyncio.run``)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._loop_thread = loop, threading.get_ident()
+
+    def __repr__(self) -> str:
+        return f"ChatKitWidget(thread_id={self.thread_id!r}, items={len(self._client.state.items)})"
+
+
+def _log_failure(task: asyncio.Task[Turn]) -> None:
+    """Turns started from a view are awaited by no one: surface their crashes."""
+
+    def done(t: asyncio.Task[Turn]) -> None:
+        if not t.cancelled() and t.exception() is not None:
+            logger.error("a response started from a view crashed", exc_info=t.exception())
+
+    task.add_done_callback(done)
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        # In a kernel the loop exists even when the cell code isn't running inside it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return asyncio.get_event_loop()
+    except RuntimeError:
+        return None
