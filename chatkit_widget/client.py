@@ -59,10 +59,11 @@ from chatkit.types import (
     UserMessageTextContent,
 )
 from pydantic import TypeAdapter
+from pydantic_core import from_json
 
 from .dispatch import ClientToolLoopError, Dispatcher
 from .hooks import Hooks
-from .protocol import ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
+from .protocol import ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
 from .thread_state import ThreadState, as_metadata, dump_thread, item_adapter
 from .transport import Transport
 from .turn import Turn
@@ -225,7 +226,7 @@ class ChatKitClient:
         assistant messages, so they stay; anything else was never stored and goes."""
         dropped = []
         for item_id in list(self.state.pending):
-            item = self.state.items[item_id]
+            item = self.state.item(item_id)
             if turn.cancelled and isinstance(item, AssistantMessageItem) and any(
                 part.text.strip() for part in item.content
             ):
@@ -244,7 +245,7 @@ class ChatKitClient:
 
     def _on_chunk(self, chunk: bytes, turn: Turn) -> None:
         # Each chunk is one SSE frame: b"data: {json}\n\n".
-        raw = json.loads(chunk[6:])
+        raw = from_json(chunk[6:])
         if raw["type"] == "thread.item.updated":
             update = raw["update"]
             if update["type"] == TEXT_DELTA:
@@ -257,6 +258,11 @@ class ChatKitClient:
 
     def _on_event(self, event: ThreadStreamEvent, raw: dict[str, Any] | None, turn: Turn) -> None:
         previous_thread = self.state.thread_id
+        to_views = raw if raw is not None else event.model_dump(mode="json", exclude_none=True)
+        if isinstance(event, ThreadItemDoneEvent) and event.item.id in self.state.pending:
+            if self.state.item(event.item.id) == event.item:
+                # Views streamed this exact item already: don't send its text a second time.
+                to_views = {"type": ITEM_DONE, "item_id": event.item.id}
         self.state.apply(event, raw)
         match event:
             case ThreadItemDoneEvent() | ThreadItemReplacedEvent():
@@ -279,7 +285,7 @@ class ChatKitClient:
                 self.hooks.fire("error", event)
             case _:
                 pass
-        self.transport.push(raw if raw is not None else event.model_dump(mode="json"))
+        self.transport.push(to_views)
         if self.state.thread_id != previous_thread or event.type == "thread.updated":
             self._on_thread(self.state.thread)
             if self.state.thread_id != previous_thread:
@@ -302,7 +308,7 @@ class ChatKitClient:
         and return the request that resumes the run (``None``: the response is over)."""
         if turn.error is not None or self.state.thread is None or not self.state.items:
             return None
-        last = self.state.items[next(reversed(self.state.items))]
+        last = self.state.item(next(reversed(self.state.items)))
         if not isinstance(last, ClientToolCallItem) or last.status != "pending":
             return None
         result = await self.dispatcher.client_tool(last)
@@ -313,7 +319,7 @@ class ChatKitClient:
     async def _abandon_client_tool_call(self, reason: str, turn: Turn) -> None:
         """Close a pending call we will not resume, so it never dangles in the thread."""
         thread_id = self.state.thread_id
-        last = self.state.items[next(reversed(self.state.items))] if self.state.items else None
+        last = self.state.item(next(reversed(self.state.items))) if self.state.items else None
         if thread_id is None or not isinstance(last, ClientToolCallItem):
             return
         closed = last.model_copy(update={"status": "completed", "output": {"error": reason}})

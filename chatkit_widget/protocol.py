@@ -19,7 +19,11 @@ The widget's own events (in batches, ordered with the ChatKit events):
 - ``{"type": "widget.response_start"}`` / ``{"type": "widget.response_end"}``: one
   response, client tool round trips included.
 - ``{"type": "widget.items_removed", "item_ids": [...]}``: items the server deleted
-  without telling (``threads.retry_after_item``).
+  without telling (``threads.retry_after_item``), or unfinished items dropped when a
+  response ends (never stored by the server).
+- ``{"type": "widget.item_done", "item_id": id}``: stands for ``thread.item.done`` when
+  the finished item equals what the view streamed, so a long reply's text is not sent
+  twice.
 
 View → kernel: one of the ``ViewMessage`` models below; anything else is rejected with a
 logged error.
@@ -39,6 +43,7 @@ TEXT_DELTA = "assistant_message.content_part.text_delta"
 RESPONSE_START = "widget.response_start"
 RESPONSE_END = "widget.response_end"
 ITEMS_REMOVED = "widget.items_removed"
+ITEM_DONE = "widget.item_done"
 
 
 class ViewState(TypedDict):

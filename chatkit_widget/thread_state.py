@@ -68,6 +68,9 @@ class ThreadState:
         # JSON of unchanged items, so snapshots and the transcript trait don't re-serialize
         # a long thread after every response.
         self._json: dict[str, dict[str, Any]] = {}
+        # Streamed text not yet joined into its item: appending to a growing str per token
+        # is O(n^2) over a long reply, so parts are joined when someone reads the item.
+        self._parts: dict[tuple[str, int], list[str]] = {}
 
     def reset(
         self, thread: ThreadMetadata | None, items: list[ThreadItem], has_more: bool = False
@@ -77,6 +80,7 @@ class ThreadState:
         self.pending = set()
         self.has_more = has_more
         self._json = {}
+        self._parts = {}
 
     def prepend(self, older: list[ThreadItem], has_more: bool) -> None:
         """Add a page of older items (oldest first) in front of the loaded ones."""
@@ -87,10 +91,22 @@ class ThreadState:
     def thread_id(self) -> str | None:
         return self.thread.id if self.thread else None
 
+    def item(self, item_id: str) -> ThreadItem:
+        """An item with all its streamed text in place."""
+        if self._parts:
+            self._join_parts(item_id)
+        return self.items[item_id]
+
+    def all_items(self) -> list[ThreadItem]:
+        if self._parts:
+            for key in list(self._parts):
+                self._join_parts(key[0])
+        return list(self.items.values())
+
     def item_json(self, item_id: str) -> dict[str, Any]:
         cached = self._json.get(item_id)
         if cached is None:
-            cached = self._json[item_id] = dump_item(self.items[item_id])
+            cached = self._json[item_id] = dump_item(self.item(item_id))
         return cached
 
     def items_json(self, *, finished_only: bool = False) -> list[dict[str, Any]]:
@@ -102,6 +118,7 @@ class ThreadState:
 
     def remove(self, item_ids: list[str]) -> None:
         for item_id in item_ids:
+            self._join_parts(item_id)
             self.items.pop(item_id, None)
             self.pending.discard(item_id)
             self._json.pop(item_id, None)
@@ -109,18 +126,28 @@ class ThreadState:
     # -- applying events ------------------------------------------------------------------
 
     def apply_text_delta(self, item_id: str, content_index: int, delta: str) -> None:
-        """The hot path (one call per token): no pydantic validation, no copies."""
+        """The hot path (one call per token): no validation, no copies."""
+        parts = self._parts.get((item_id, content_index))
+        if parts is not None:
+            parts.append(delta)
+        elif isinstance(self.items.get(item_id), AssistantMessageItem):
+            self._parts[(item_id, content_index)] = [delta]
+            self._json.pop(item_id, None)
+
+    def _join_parts(self, item_id: str) -> None:
         item = self.items.get(item_id)
-        if not isinstance(item, AssistantMessageItem):
-            return
-        content = item.content
-        while len(content) <= content_index:
-            content.append(AssistantMessageContent(text=""))
-        content[content_index].text += delta
-        self._json.pop(item_id, None)
+        for key in [k for k in self._parts if k[0] == item_id]:
+            parts = self._parts.pop(key)
+            if isinstance(item, AssistantMessageItem):
+                content = _content_at(item, key[1])
+                content.text += "".join(parts)
 
     def apply(self, event: ThreadStreamEvent, raw: dict[str, Any] | None = None) -> None:
         """Apply one validated event; ``raw`` is its JSON, cached for items it carries."""
+        if self._parts:
+            item_id = getattr(event, "item_id", None) or getattr(getattr(event, "item", None), "id", None)
+            if item_id is not None:
+                self._join_parts(item_id)  # before anything else touches that item
         match event:
             case ThreadCreatedEvent() | ThreadUpdatedEvent():
                 self.thread = as_metadata(event.thread)

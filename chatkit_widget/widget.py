@@ -58,7 +58,8 @@ class ChatKitWidget(anywidget.AnyWidget):
     """True from the start of a response to its end, client tool round trips included."""
 
     _thread = traitlets.Dict(None, allow_none=True).tag(sync=True)
-    # Finished items of the active thread: what a late view or a saved notebook shows.
+    # Finished items of the active thread: what a reloaded page or a saved notebook shows
+    # before the first snapshot arrives.
     _transcript = traitlets.List().tag(sync=True)
 
     title = traitlets.Unicode(None, allow_none=True).tag(sync=True)
@@ -174,7 +175,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     @property
     def items(self) -> list[ThreadItem]:
         """The active thread's loaded items, oldest first."""
-        return list(self._client.state.items.values())
+        return self._client.state.all_items()
 
     @property
     def thread(self) -> ThreadMetadata | None:
@@ -271,7 +272,11 @@ class ChatKitWidget(anywidget.AnyWidget):
             self._opening_thread = False
 
     def _commit(self) -> None:
-        self._transcript = self._client.state.items_json(finished_only=True)
+        # In place, so no trait sync: live views already have every item from the stream
+        # (and keep their own copy of this trait current, for saved notebooks), while a
+        # reloaded page's state request still reads the current value. Assigning would
+        # resend the whole thread after every response.
+        self._transcript[:] = self._client.state.items_json(finished_only=True)
 
     @traitlets.observe("thread_id")
     def _thread_id_set(self, change: dict[str, Any]) -> None:

@@ -49,12 +49,16 @@ class RecordingComm(BaseComm):
             if msg_type == "comm_msg" and data.get("method") == "custom"
         ]
 
-    def custom_bytes(self) -> int:
+    def wire_bytes(self) -> int:
+        """JSON bytes of every message to views: custom messages and trait updates."""
         return sum(
             len(json.dumps(data, separators=(",", ":")))
             for msg_type, data, _ in self.published
-            if msg_type == "comm_msg" and data.get("method") == "custom"
+            if msg_type == "comm_msg"
         )
+
+    def all_messages(self) -> int:
+        return sum(1 for msg_type, _, _ in self.published if msg_type == "comm_msg")
 
 
 @pytest.fixture(autouse=True)
