@@ -312,6 +312,9 @@ class ChatKitClient:
         if not isinstance(last, ClientToolCallItem) or last.status != "pending":
             return None
         result = await self.dispatcher.client_tool(last)
+        # The server stores the answered call but emits no event for it: show it here.
+        answered = last.model_copy(update={"status": "completed", "output": result})
+        self._on_event(ThreadItemReplacedEvent(item=answered), None, turn)
         return ThreadsAddClientToolOutputReq(
             params=ThreadAddClientToolOutputParams(thread_id=self.state.thread.id, result=result)
         )

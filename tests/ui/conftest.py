@@ -1,0 +1,202 @@
+"""Real-browser kit: one JupyterLab per test session, Debian Chromium driven by Playwright.
+
+Recipes from shared/TESTING.md: Lab on 127.0.0.1 with private config/data/runtime dirs,
+notebooks regenerated before every test, sessions and kernels deleted between tests,
+and `window.jupyterapp` (expose_app_in_browser) to run cells and wait for the kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+
+    def api(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def clean_up_kernels(self) -> None:
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self.api("GET", "/api/kernels"):
+            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (make test installs it)")
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    root.mkdir()
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+                 "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+        (base / name).mkdir()
+        env[name] = str(base / name)
+    # Kernels must run this interpreter (the one with chatkit_widget installed).
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    port, token = _free_port(), secrets.token_hex(16)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
+         "--allow-root", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+         "--LabApp.news_url=None",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=open(base / "lab.log", "wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    lab = Lab(f"http://127.0.0.1:{port}", token, root)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            lab.api("GET", "/api/status")
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((base / "lab.log").read_text()[-3000:]) from None
+            time.sleep(0.2)
+    try:
+        yield lab
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class LabPage:
+    """A JupyterLab page with helpers to write, open and run notebooks."""
+
+    def __init__(self, page: Page, lab: Lab) -> None:
+        self.page, self.lab = page, lab
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
+        self.external_requests: list[str] = []
+        page.on("console", self._on_console)
+        page.on("dialog", self._on_dialog)
+        page.on("request", self._on_request)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        self.console.append(message.text)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _on_request(self, request: Any) -> None:
+        if not request.url.startswith((self.lab.url, "data:", "blob:", "about:")):
+            self.external_requests.append(request.url)
+
+    def write_notebook(self, name: str, cells: list[str]) -> None:
+        notebook = {
+            "cells": [
+                {"cell_type": "code", "execution_count": None, "id": f"c{n}",
+                 "metadata": {}, "outputs": [], "source": source}
+                for n, source in enumerate(cells)
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5,
+        }
+        (self.lab.root / name).write_text(json.dumps(notebook))
+
+    def open(self, name: str, theme: str = "JupyterLab Light") -> None:
+        self.page.goto(f"{self.lab.url}/lab/tree/{name}?token={self.lab.token}&reset")
+        self.page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel"
+            "?.status === 'idle'",
+            timeout=60_000,
+        )
+        if theme != "JupyterLab Light":
+            self.set_theme(theme)
+
+    def set_theme(self, theme: str) -> None:
+        self.page.evaluate(
+            "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
+            theme,
+        )
+        self.page.wait_for_function(
+            "theme => document.body.dataset.jpThemeName === theme", arg=theme, timeout=20_000
+        )
+
+    def run_all(self, timeout_ms: int = 60_000) -> None:
+        # run-all resolves only once the kernel reports idle: race it against a timeout.
+        self.page.evaluate(
+            """timeout => Promise.race([
+                window.jupyterapp.commands.execute('notebook:run-all-cells'),
+                new Promise((_, reject) => setTimeout(() => reject(new Error('run-all timed out')), timeout)),
+            ])""",
+            timeout_ms,
+        )
+        self.page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+            timeout=timeout_ms,
+        )
+
+    def screenshot(self, name: str, locator: Any = None) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        (locator or self.page).screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def lab_page(lab: Lab, browser: Browser) -> Iterator[LabPage]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield LabPage(page, lab)
+    finally:
+        context.close()
+        lab.clean_up_kernels()
