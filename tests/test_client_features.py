@@ -85,7 +85,7 @@ async def test_progress_from_a_tool_streams_through_agent_context():
     @function_tool
     async def ingest_files(ctx: RunContextWrapper[AgentContext], paths: list[str]) -> str:
         """Ingest files."""
-        await ctx.context.stream(ProgressUpdateEvent(icon="upload", text="Uploading..."))
+        await ctx.context.stream(ProgressUpdateEvent(icon="document", text="Uploading..."))
         await ctx.context.stream(ProgressUpdateEvent(icon="check", text="Done"))
         return "ingested"
 

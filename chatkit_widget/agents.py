@@ -1,0 +1,328 @@
+"""Agents SDK glue: a ChatKit server that runs an ``agents.Agent`` for each turn.
+
+``AgentServer`` is an ordinary ``chatkit.server.ChatKitServer``: the widget drives it
+through ``process()`` like any user server. On top of the SDK's ``stream_agent_response``
+it adds what a notebook chat needs out of the box:
+
+- client tools (``ClientTool``) registered at any time, offered to the model as
+  function tools that pause the run (``StopAtTools``) so the kernel can answer them;
+- a thread title, generated once, concurrently with the first answer;
+- unique item ids for models that have none (Chat Completions servers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Generic
+
+from agents import (
+    Agent,
+    FunctionTool,
+    Model,
+    ModelBehaviorError,
+    RunConfig,
+    RunContextWrapper,
+    Runner,
+    StopAtTools,
+    ToolsToFinalOutputResult,
+)
+from agents.agent import ToolsToFinalOutputFunction
+from agents.models.fake_id import FAKE_RESPONSES_ID
+from agents.tool import FunctionToolResult
+from agents.tool_context import ToolContext
+from chatkit.agents import AgentContext, ClientToolCall, ThreadItemConverter, stream_agent_response
+from chatkit.server import ChatKitServer
+from chatkit.store import AttachmentStore, Store, StoreItemType
+from chatkit.types import (
+    ClientToolCallItem,
+    ThreadItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+    UserMessageTextContent,
+)
+from typing_extensions import TypeVar
+
+from .models import OfflineModel, default_model
+from .tools import ClientTool
+
+__all__ = ["AgentServer", "offline_title"]
+
+logger = logging.getLogger(__name__)
+
+TContext = TypeVar("TContext", default=Any)
+ToolUseBehavior = Any  # the union accepted by Agent.tool_use_behavior
+
+TITLE_MAX_CHARS = 40
+TITLE_INSTRUCTIONS = (
+    "Write a title of 2 to 6 words for a chat that starts with the user's message. "
+    "Reply with the title only: no quotes, no trailing punctuation."
+)
+_PAGE_SIZE = 100
+
+
+def offline_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """A thread title from a message without a model: its first words, tidied.
+
+    The first line's first six words, cut at a word boundary to at most ``max_chars``
+    characters, without markdown/quote marks in front or punctuation at the end.
+    ``""`` when the message has no text.
+    """
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    words = line.strip().lstrip("#>*`\"' ").split()[:6]
+    title = ""
+    for word in words:
+        candidate = f"{title} {word}".strip()
+        if len(candidate) > max_chars:
+            break
+        title = candidate
+    if not title and words:  # one very long word: cut it
+        title = words[0][:max_chars]
+    title = title.rstrip(".,;:!?…-–—\"'`*)")
+    return title[:1].upper() + title[1:]
+
+
+class AgentServer(ChatKitServer[TContext], Generic[TContext]):
+    """Answer each ChatKit turn by running ``agent`` with the thread's history.
+
+    Args:
+        agent: The agent to run (its tools can stream progress and effects through
+            ``ctx.context.stream(...)``, ``ctx.context`` being a ChatKit ``AgentContext``).
+        store: Where threads and items live.
+        client_tools: Tools answered by the kernel, by name. The mapping is read at every
+            turn, so tools registered later (e.g. by the widget) are offered from the next
+            turn on. Each becomes a function tool that stops the run with a pending
+            ``ClientToolCallItem``; ``threads.add_client_tool_output`` resumes it.
+        title_model: Model (or model name) that titles new threads. ``None``: the
+            ``default_model()`` when ``OPENAI_API_KEY`` is set, else a title made from the
+            first message (``offline_title``).
+        attachment_store: As for ``ChatKitServer``.
+        converter: Turns stored thread items into model input (override it for
+            attachments or tags); default: ChatKit's ``ThreadItemConverter``.
+        run_config: Passed to every run. Default: tracing off when ``OPENAI_API_KEY``
+            is unset (there is nowhere to send traces, and the exporter warns per batch).
+    """
+
+    def __init__(
+        self,
+        agent: Agent[AgentContext[TContext]],
+        store: Store[TContext],
+        *,
+        client_tools: Mapping[str, ClientTool] | None = None,
+        title_model: Model | str | None = None,
+        attachment_store: AttachmentStore[TContext] | None = None,
+        converter: ThreadItemConverter | None = None,
+        run_config: RunConfig | None = None,
+    ) -> None:
+        super().__init__(store, attachment_store)
+        self.agent = agent
+        self.client_tools: Mapping[str, ClientTool] = {} if client_tools is None else client_tools
+        self.title_model = title_model
+        self.converter = converter or ThreadItemConverter()
+        self.run_config = run_config
+
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: TContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        # The title runs beside the answer so it never delays the first token.
+        title_task = self._start_title(thread, input_user_message)
+        try:
+            # Pending client tool calls (never answered) are skipped by the converter,
+            # so reloading history cannot run them again.
+            items = await self._load_all_items(thread.id, context)
+            agent_input = await self.converter.to_agent_input(items)
+            agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
+            result = Runner.run_streamed(
+                self.agent_for_turn(),
+                agent_input,
+                context=agent_context,
+                run_config=self._run_config(),
+            )
+            events = stream_agent_response(agent_context, result)
+            async for event in self._with_unique_ids(events, thread, context):
+                yield event
+                if title_task is not None and title_task.done():
+                    # Setting it is enough: the SDK saves the thread and emits thread.updated.
+                    thread.title = title_task.result() or thread.title
+                    title_task = None
+            if title_task is not None:
+                thread.title = await title_task or thread.title
+        finally:
+            if title_task is not None and not title_task.done():
+                title_task.cancel()
+
+    def agent_for_turn(self) -> Agent[AgentContext[TContext]]:
+        """The agent with the current client tools added and wired to stop the run."""
+        client_tools = list(self.client_tools.values())
+        if not client_tools:
+            return self.agent
+        names = [tool.name for tool in client_tools]
+        taken = {str(getattr(tool, "name", "")) for tool in self.agent.tools} & set(names)
+        if taken:
+            raise ValueError(
+                f"Client tool name(s) {sorted(taken)} clash with the agent's own tools."
+            )
+        return self.agent.clone(
+            tools=[*self.agent.tools, *(_as_function_tool(tool) for tool in client_tools)],
+            tool_use_behavior=_stop_at(self.agent.tool_use_behavior, names),
+        )
+
+    async def _load_all_items(self, thread_id: str, context: TContext) -> list[ThreadItem]:
+        items: list[ThreadItem] = []
+        after: str | None = None
+        while True:
+            page = await self.store.load_thread_items(thread_id, after, _PAGE_SIZE, "asc", context)
+            items.extend(page.data)
+            if not page.has_more or page.after is None:
+                return items
+            after = page.after
+
+    def _run_config(self) -> RunConfig | None:
+        if self.run_config is not None:
+            return self.run_config
+        return None if os.environ.get("OPENAI_API_KEY") else RunConfig(tracing_disabled=True)
+
+    # -- titles ---------------------------------------------------------------------------
+
+    def _start_title(
+        self, thread: ThreadMetadata, message: UserMessageItem | None
+    ) -> asyncio.Task[str] | None:
+        if thread.title or message is None:
+            return None
+        text = "".join(p.text for p in message.content if isinstance(p, UserMessageTextContent))
+        if not text.strip():
+            return None  # nothing to title yet: try again with the next message
+        return asyncio.ensure_future(self._generate_title(text))
+
+    async def _generate_title(self, text: str) -> str:
+        model = self._title_model()
+        if model is None:
+            return offline_title(text)
+        try:
+            title_agent = Agent(name="Thread title", instructions=TITLE_INSTRUCTIONS, model=model)
+            result = await Runner.run(title_agent, text, run_config=self._run_config())
+            title = _tidy_title(str(result.final_output))
+            if not title:
+                raise ModelBehaviorError("the title model returned an empty title")
+            return title
+        except Exception:
+            logger.warning(
+                "Thread title generation failed; titling from the message.", exc_info=True
+            )
+            return offline_title(text)
+
+    def _title_model(self) -> Model | None:
+        model = self.title_model
+        if isinstance(model, str):
+            model = default_model(model)
+        elif model is None and os.environ.get("OPENAI_API_KEY"):
+            model = default_model()
+        # The offline model echoes; a title from the message's own words reads better.
+        return None if model is None or isinstance(model, OfflineModel) else model
+
+    # -- item ids -------------------------------------------------------------------------
+
+    async def _with_unique_ids(
+        self,
+        events: AsyncIterator[ThreadStreamEvent],
+        thread: ThreadMetadata,
+        context: TContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """Give items that carry the SDK's placeholder id a real one.
+
+        ChatKit reuses the model's item id as the thread item id; Chat Completions models
+        (local servers) have none and all share ``"__fake_id__"``, so every answer would
+        overwrite the previous one in the store.
+        """
+        current: str | None = None  # the id given to the item now streaming
+        async for event in events:
+            if isinstance(event, (ThreadItemAddedEvent, ThreadItemDoneEvent)):
+                if event.item.id == FAKE_RESPONSES_ID:
+                    if isinstance(event, ThreadItemAddedEvent) or current is None:
+                        kind: StoreItemType = (
+                            "tool_call" if isinstance(event.item, ClientToolCallItem) else "message"
+                        )
+                        current = self.store.generate_item_id(kind, thread, context)
+                    event = event.model_copy(
+                        update={"item": event.item.model_copy(update={"id": current})}
+                    )
+                    if isinstance(event, ThreadItemDoneEvent):
+                        current = None
+            elif isinstance(event, ThreadItemUpdatedEvent) and event.item_id == FAKE_RESPONSES_ID:
+                if current is not None:
+                    event = event.model_copy(update={"item_id": current})
+            yield event
+
+
+def _tidy_title(text: str) -> str:
+    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    title = re.sub(r"^(title:\s*)", "", first_line.strip(), flags=re.IGNORECASE)
+    return offline_title(title.strip("\"'`*# "), max_chars=60)
+
+
+def _as_function_tool(tool: ClientTool) -> FunctionTool:
+    """The function tool the model sees for ``tool``: calling it records the call."""
+
+    async def record_call(ctx: ToolContext[AgentContext[Any]], arguments_json: str) -> str:
+        try:
+            arguments = json.loads(arguments_json) if arguments_json.strip() else {}
+        except json.JSONDecodeError as e:
+            raise ModelBehaviorError(
+                f"Client tool {tool.name!r} got invalid JSON arguments: {e}"
+            ) from e
+        if not isinstance(arguments, dict):
+            raise ModelBehaviorError(f"Client tool {tool.name!r} got non-object arguments.")
+        if ctx.context.client_tool_call is not None:
+            # ChatKit resumes one client tool call per turn; the model can ask again later.
+            return "Not sent: only one client tool call per turn. Call it again afterwards."
+        ctx.context.client_tool_call = ClientToolCall(name=tool.name, arguments=arguments)
+        return f"Sent {tool.name} to the client; its result follows."
+
+    return FunctionTool(
+        name=tool.name,
+        description=tool.description,
+        params_json_schema=tool.parameters,
+        on_invoke_tool=record_call,
+        strict_json_schema=False,
+    )
+
+
+def _stop_at(behavior: ToolUseBehavior, names: list[str]) -> ToolUseBehavior:
+    """``behavior`` changed so that the run also stops after any tool in ``names``."""
+    if behavior == "run_llm_again":
+        return StopAtTools(stop_at_tool_names=names)
+    if behavior == "stop_on_first_tool":
+        return behavior  # already stops after every tool, client tools included
+    if isinstance(behavior, dict):
+        known = list(behavior.get("stop_at_tool_names", []))
+        return StopAtTools(stop_at_tool_names=[*known, *(n for n in names if n not in known)])
+    return _stop_before_callable(behavior, set(names))
+
+
+def _stop_before_callable(
+    decide: ToolsToFinalOutputFunction[Any], names: set[str]
+) -> Callable[..., Any]:
+    """A custom tool_use_behavior function, asked only when no client tool ran."""
+
+    async def stop_at_client_tools(
+        ctx: RunContextWrapper[Any], results: list[FunctionToolResult]
+    ) -> ToolsToFinalOutputResult:
+        for result in results:
+            if result.tool.name in names:
+                return ToolsToFinalOutputResult(is_final_output=True, final_output=result.output)
+        outcome = decide(ctx, results)
+        return await outcome if inspect.isawaitable(outcome) else outcome
+
+    return stop_at_client_tools
