@@ -64,7 +64,7 @@ from pydantic_core import from_json
 from .dispatch import ClientToolLoopError, Dispatcher
 from .hooks import Hooks
 from .protocol import ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
-from .thread_state import ThreadState, as_metadata, dump_thread, item_adapter
+from .thread_state import ThreadState, as_metadata, dump_thread
 from .transport import Transport
 from .turn import Turn
 
@@ -167,8 +167,7 @@ class ChatKitClient:
     def _start(self, request: BaseReq) -> asyncio.Task[Turn]:
         if self.is_responding:
             raise ChatBusyError(
-                "a response is already running on this chat: await it, or call "
-                "chat.cancel() first"
+                "a response is already running on this chat: await it, or call chat.cancel() first"
             )
         self._task = asyncio.get_running_loop().create_task(self._respond(request))
         # Set before the first event so a cell can lock widgets as soon as send() returns.
@@ -227,8 +226,10 @@ class ChatKitClient:
         dropped = []
         for item_id in list(self.state.pending):
             item = self.state.item(item_id)
-            if turn.cancelled and isinstance(item, AssistantMessageItem) and any(
-                part.text.strip() for part in item.content
+            if (
+                turn.cancelled
+                and isinstance(item, AssistantMessageItem)
+                and any(part.text.strip() for part in item.content)
             ):
                 self.state.pending.discard(item_id)
                 self._record_item(turn, item)
@@ -387,7 +388,9 @@ class ChatKitClient:
         )
         if thread_id == self.state.thread_id and self.state.thread is not None:
             self.state.thread = self.state.thread.model_copy(update={"title": title})
-            self.transport.push({"type": "thread.updated", "thread": dump_thread(self.state.thread)})
+            self.transport.push(
+                {"type": "thread.updated", "thread": dump_thread(self.state.thread)}
+            )
             self._on_thread(self.state.thread)
 
     async def delete_thread(self, thread_id: str) -> None:
@@ -418,7 +421,9 @@ class ChatKitClient:
         )
         return item_page_adapter.validate_python(raw)
 
-    def _switch(self, thread: ThreadMetadata | None, items: list[ThreadItem], has_more: bool) -> None:
+    def _switch(
+        self, thread: ThreadMetadata | None, items: list[ThreadItem], has_more: bool
+    ) -> None:
         changed = thread is None or thread.id != self.state.thread_id
         self.state.reset(as_metadata(thread) if thread else None, items, has_more)
         self.last_error = None
@@ -430,7 +435,9 @@ class ChatKitClient:
 
     def _refuse_while_responding(self, what: str) -> None:
         if self.is_responding:
-            raise ChatBusyError(f"cannot {what} while a response is running: call chat.cancel() first")
+            raise ChatBusyError(
+                f"cannot {what} while a response is running: call chat.cancel() first"
+            )
 
     # -- views ----------------------------------------------------------------------------
 
@@ -448,4 +455,3 @@ class ChatKitClient:
             if self.last_error
             else None,
         }
-

@@ -46,8 +46,9 @@ def dump_item(item: ThreadItem) -> dict[str, Any]:
 def dump_thread(thread: ThreadMetadata) -> dict[str, Any]:
     """Thread JSON for views: what ChatKit.js gets, without items and server metadata."""
     return thread.model_dump(
-        mode="json", exclude_none=True, include={"id", "title", "created_at", "status",
-                                                 "allowed_image_domains"}
+        mode="json",
+        exclude_none=True,
+        include={"id", "title", "created_at", "status", "allowed_image_domains"},
     )
 
 
@@ -145,7 +146,9 @@ class ThreadState:
     def apply(self, event: ThreadStreamEvent, raw: dict[str, Any] | None = None) -> None:
         """Apply one validated event; ``raw`` is its JSON, cached for items it carries."""
         if self._parts:
-            item_id = getattr(event, "item_id", None) or getattr(getattr(event, "item", None), "id", None)
+            item_id = getattr(event, "item_id", None) or getattr(
+                getattr(event, "item", None), "id", None
+            )
             if item_id is not None:
                 self._join_parts(item_id)  # before anything else touches that item
         match event:
@@ -181,14 +184,12 @@ def _apply_update(item: ThreadItem, update: Any) -> None:
     match update:
         case AssistantMessageContentPartTextDelta() if isinstance(item, AssistantMessageItem):
             _content_at(item, update.content_index).text += update.delta
-        case AssistantMessageContentPartAdded() | AssistantMessageContentPartDone() if (
-            isinstance(item, AssistantMessageItem)
+        case AssistantMessageContentPartAdded() | AssistantMessageContentPartDone() if isinstance(
+            item, AssistantMessageItem
         ):
             _content_at(item, update.content_index)
             item.content[update.content_index] = update.content
-        case AssistantMessageContentPartAnnotationAdded() if isinstance(
-            item, AssistantMessageItem
-        ):
+        case AssistantMessageContentPartAnnotationAdded() if isinstance(item, AssistantMessageItem):
             annotations = _content_at(item, update.content_index).annotations
             annotations.insert(min(update.annotation_index, len(annotations)), update.annotation)
         case WorkflowTaskAdded() if isinstance(item, WorkflowItem):

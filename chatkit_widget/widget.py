@@ -85,7 +85,17 @@ class ChatKitWidget(anywidget.AnyWidget):
     feedback = traitlets.Bool(False).tag(sync=True)
     """Offer thumbs up/down on assistant messages."""
 
-    def __init__(self, server: ChatKitServer[Any], context: Any = None, **options: Any) -> None:
+    def __init__(
+        self,
+        server: ChatKitServer[Any],
+        context: Any = None,
+        *,
+        initial_thread: str | None = None,
+        **options: Any,
+    ) -> None:
+        """``initial_thread``: a thread id to open, ``"latest"`` for the newest thread in
+        the store (re-running a notebook shows the conversation it had), or ``None`` for
+        a new chat. Other keyword arguments set the view options (``greeting``, …)."""
         if isinstance(server, type) and issubclass(server, ChatKitServer):
             raise TypeError(
                 f"ChatKitWidget expects a ChatKitServer instance, got the class "
@@ -116,7 +126,36 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
+        self._initial_load: asyncio.Task[None] | None = None
+        self._deferred_load: Callable[[], Any] | None = None
+        if initial_thread is not None:
+            self._initial_load = self._start_initial_load(initial_thread)
         self.on_msg(self._on_view_message)
+
+    def _start_initial_load(self, initial_thread: str) -> asyncio.Task[None] | None:
+        async def load() -> None:
+            thread_id: str | None = initial_thread
+            if initial_thread == "latest":
+                newest = await self._client.list_threads(limit=1)
+                thread_id = newest.data[0].id if newest.data else None
+            if thread_id is not None:
+                await self._client.open_thread(thread_id)
+
+        try:
+            return asyncio.get_running_loop().create_task(load())
+        except RuntimeError:
+            # No running loop yet (a plain script): the first awaited call loads it.
+            self._deferred_load = load
+            return None
+
+    async def ready(self) -> None:
+        """Wait until the ``initial_thread`` is open (awaited calls do this for you)."""
+        if self._initial_load is None and self._deferred_load is not None:
+            self._initial_load = asyncio.get_running_loop().create_task(self._deferred_load())
+            self._deferred_load = None
+        if self._initial_load is not None:
+            task, self._initial_load = self._initial_load, None
+            await task
 
     @classmethod
     def from_agent(
@@ -135,7 +174,9 @@ class ChatKitWidget(anywidget.AnyWidget):
 
         tools: dict[str, ClientTool] = {}
         server = AgentServer(
-            agent, store if store is not None else MemoryStore(), client_tools=tools,
+            agent,
+            store if store is not None else MemoryStore(),
+            client_tools=tools,
             title_model=title_model,
         )
         chat = cls(server, context, **options)
@@ -151,12 +192,21 @@ class ChatKitWidget(anywidget.AnyWidget):
         (This replaces ipywidgets' ``Widget.send``, which sends a raw custom message.)
         """
         self._bind_loop()
+        await self.ready()
         return await self._await(self._client.send(text))
 
-    async def retry(self, item_id: str | None = None) -> Turn:
-        """Run again from a user message (default: the last one), dropping later items."""
+    async def retry_after_item(self, item_id: str | None = None) -> Turn:
+        """Run again from a user message (default: the last one); later items go.
+
+        (ChatKit's ``threads.retry_after_item``; the ``retry`` trait is the view option.)
+        """
         self._bind_loop()
+        await self.ready()
         return await self._await(self._client.retry(item_id))
+
+    async def send_feedback(self, item_ids: list[str], kind: str) -> None:
+        """Thumbs up (``"positive"``) or down (``"negative"``) on items of the active thread."""
+        await self._client.feedback(item_ids, kind)
 
     def cancel(self) -> bool:
         """Stop the running response (the SDK keeps the partial text)."""
@@ -184,6 +234,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     async def open_thread(self, thread_id: str) -> None:
         """Show an existing thread (its newest page of items)."""
         self._bind_loop()
+        await self.ready()
         await self._client.open_thread(thread_id)
 
     async def new_thread(self) -> None:
@@ -374,11 +425,18 @@ class ChatKitWidget(anywidget.AnyWidget):
                     raise ValueError(f"unknown request method {request.method!r}")
         except Exception as exc:
             logger.error("view request %r failed: %s", request.method, exc)
-            self._send_to_views({"type": "reply", "request_id": request.request_id, "ok": False,
-                       "error": f"{type(exc).__name__}: {exc}"})
+            self._send_to_views(
+                {
+                    "type": "reply",
+                    "request_id": request.request_id,
+                    "ok": False,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+            )
             return
-        self._send_to_views({"type": "reply", "request_id": request.request_id, "ok": True,
-                   "result": result})
+        self._send_to_views(
+            {"type": "reply", "request_id": request.request_id, "ok": True, "result": result}
+        )
 
     def _spawn(self, coro: Any, what: str) -> None:
         async def run() -> None:
@@ -399,6 +457,15 @@ class ChatKitWidget(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"ChatKitWidget(thread_id={self.thread_id!r}, items={len(self._client.state.items)})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # Places that cannot run the view (nbviewer, GitHub, a terminal) get the
+        # conversation as Markdown; Jupyter frontends prefer the widget view.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/markdown"] = self.to_markdown()
+        return bundle
 
 
 def _log_failure(task: asyncio.Task[Turn]) -> None:
