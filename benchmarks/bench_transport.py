@@ -107,7 +107,9 @@ async def main() -> None:
     added = widget_s - bare_s
     print(f"reply: {DELTAS:,} deltas of {len(DELTA)} chars = {chars:,} chars, {events:,} events")
     print(f"bare server.process(): {bare_s * 1e3:8.1f} ms  ({bare_s / events * 1e6:.2f} us/event)")
-    print(f"through the widget:    {widget_s * 1e3:8.1f} ms  ({widget_s / events * 1e6:.2f} us/event)")
+    print(
+        f"through the widget:    {widget_s * 1e3:8.1f} ms  ({widget_s / events * 1e6:.2f} us/event)"
+    )
     print(f"kernel time added per event / bare per event: {added / bare_s:.3f}  (limit 0.5)")
     print(f"SDK SSE bytes per char:       {sse_bytes / chars:.2f}")
     print(f"wire bytes per streamed char: {wire / chars:.3f}  (limit 1.5)")
@@ -119,12 +121,16 @@ async def main() -> None:
     # Paced: ~2,000 deltas/s (a fast model), 3,000 deltas.
     paced_s, paced = await through_widget([DELTA] * 3000, pace=0.0005)
     n = paced.all_messages()
-    print(f"messages to views at ~{3000 / paced_s:,.0f} deltas/s: {n} in {paced_s:.2f} s = "
-          f"{n / paced_s:.1f}/s  (limit 60/s)")
+    print(
+        f"messages to views at ~{3000 / paced_s:,.0f} deltas/s: {n} in {paced_s:.2f} s = "
+        f"{n / paced_s:.1f}/s  (limit 60/s)"
+    )
     text = "".join(
         e["update"]["delta"]
-        for m in paced.custom() if m["type"] == "batch"
-        for e in m["events"] if e["type"] == "thread.item.updated"
+        for m in paced.custom()
+        if m["type"] == "batch"
+        for e in m["events"]
+        if e["type"] == "thread.item.updated"
     )
     assert text == DELTA * 3000, "the views must receive every character"
     print(f"largest message: {max(len(json.dumps(m)) for m in paced.custom()):,} bytes")

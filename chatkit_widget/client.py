@@ -350,12 +350,13 @@ class ChatKitClient:
                 {k: v for k, v in raw_thread.items() if k != "items"}
             )
             page = await self._items_page(thread_id, after=None)
+            self._switch(thread, list(reversed(page.data)), page.has_more)
         except NotFoundError:
             raise KeyError(f"no thread with id {thread_id!r}") from None
         finally:
-            # Whatever the outcome: a notebook that showed a spinner must hide it.
+            # After the thread is shown, and whatever the outcome: a notebook that showed
+            # a spinner must hide it.
             self.hooks.fire("thread_load_end", thread_id)
-        self._switch(thread, list(reversed(page.data)), page.has_more)
 
     def new_thread(self) -> None:
         """Show an empty chat; the thread is created by the next message."""

@@ -37,8 +37,14 @@ class RecordingComm(BaseComm):
         self.published: list[tuple[str, Any, Any]] = []
         super().__init__(**kwargs)
 
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
-                    buffers: Any = None, **keys: Any) -> None:
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
         self.published.append((msg_type, data, buffers))
 
     # What views would receive as custom messages, in order.
@@ -76,8 +82,9 @@ def recording_comms(monkeypatch: pytest.MonkeyPatch) -> list[RecordingComm]:
 
 def view_says(widget: ChatKitWidget, content: dict[str, Any]) -> None:
     """Deliver a custom message to the widget as a browser view would."""
-    widget._handle_msg({"content": {"data": {"method": "custom", "content": content}},
-                        "buffers": []})
+    widget._handle_msg(
+        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
+    )
 
 
 def comm_of(widget: ChatKitWidget) -> RecordingComm:
@@ -98,10 +105,15 @@ class ScriptedServer(ChatKitServer[dict[str, Any]]):
     raises after that many deltas.
     """
 
-    def __init__(self, store: Any = None, *, deltas: list[str] | None = None,
-                 delay: float = 0.0, fail_after: int | None = None,
-                 before: Callable[[ThreadMetadata], list[ThreadStreamEvent]] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        store: Any = None,
+        *,
+        deltas: list[str] | None = None,
+        delay: float = 0.0,
+        fail_after: int | None = None,
+        before: Callable[[ThreadMetadata], list[ThreadStreamEvent]] | None = None,
+    ) -> None:
         super().__init__(store if store is not None else MemoryStore())
         self.deltas = deltas if deltas is not None else ["Hel", "lo ", "the", "re."]
         self.delay = delay
@@ -109,16 +121,21 @@ class ScriptedServer(ChatKitServer[dict[str, Any]]):
         self.before = before
         self.seen: list[str] = []
 
-    async def respond(self, thread: ThreadMetadata, input_user_message: UserMessageItem | None,
-                      context: dict[str, Any]) -> AsyncIterator[ThreadStreamEvent]:
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: dict[str, Any],
+    ) -> AsyncIterator[ThreadStreamEvent]:
         if input_user_message is not None:
             self.seen.append("".join(getattr(c, "text", "") for c in input_user_message.content))
         for event in self.before(thread) if self.before else []:
             yield event
         item = AssistantMessageItem(
             id=self.store.generate_item_id("message", thread, context),
-            thread_id=thread.id, created_at=input_user_message.created_at
-            if input_user_message else thread.created_at, content=[],
+            thread_id=thread.id,
+            created_at=input_user_message.created_at if input_user_message else thread.created_at,
+            content=[],
         )
         yield ThreadItemAddedEvent(item=item)
         text = ""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 import logging
+from datetime import datetime
 from typing import Any
 
 import ipywidgets
@@ -24,9 +24,9 @@ from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
     ClientEffectEvent,
-    ThreadItemDoneEvent,
     ClientToolCallItem,
     ProgressUpdateEvent,
+    ThreadItemDoneEvent,
     ThreadMetadata,
 )
 from pydantic import BaseModel
@@ -41,7 +41,9 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
 
-def agent_chat(*steps: Any, tools: list[Any] | None = None, store: Any = None) -> tuple[ChatKitWidget, ScriptedModel]:
+def agent_chat(
+    *steps: Any, tools: list[Any] | None = None, store: Any = None
+) -> tuple[ChatKitWidget, ScriptedModel]:
     model = ScriptedModel(list(steps))
     agent = Agent(name="helper", instructions="Help.", model=model, tools=tools or [])
     return ChatKitWidget.from_agent(agent, store=store or MemoryStore()), model
@@ -76,7 +78,11 @@ async def test_progress_from_respond_reaches_the_turn_and_views_but_not_the_stor
     turn = await chat.send("find my tickets")
 
     assert [p.text for p in turn.progress] == ["Searching tickets..."]
-    assert {"type": "progress_update", "icon": "search", "text": "Searching tickets..."} in view_events(chat)
+    assert {
+        "type": "progress_update",
+        "icon": "search",
+        "text": "Searching tickets...",
+    } in view_events(chat)
     stored = await server.store.load_thread_items(chat.thread_id, None, 50, "asc", {})
     assert all("Searching" not in json.dumps(i.model_dump(mode="json")) for i in stored.data)
 
@@ -104,9 +110,13 @@ async def test_progress_from_a_tool_streams_through_agent_context():
 
 async def test_an_effect_sets_a_slider_through_its_python_handler():
     slider = ipywidgets.IntSlider(value=0, max=100)
-    chat = ChatKitWidget(effects_server(
-        ClientEffectEvent(name="update_status", data={"state": {"energy": 80}, "flash": "Updated!"})
-    ))
+    chat = ChatKitWidget(
+        effects_server(
+            ClientEffectEvent(
+                name="update_status", data={"state": {"energy": 80}, "flash": "Updated!"}
+            )
+        )
+    )
     flashes: list[str] = []
 
     @chat.on_effect("update_status")
@@ -122,9 +132,9 @@ async def test_an_effect_sets_a_slider_through_its_python_handler():
 
 async def test_an_effect_updates_a_plot():
     fig = go.FigureWidget(data=[go.Scatter(x=[0], y=[0])])
-    chat = ChatKitWidget(effects_server(
-        ClientEffectEvent(name="plot", data={"x": [1, 2, 3], "y": [4, 1, 9]})
-    ))
+    chat = ChatKitWidget(
+        effects_server(ClientEffectEvent(name="plot", data={"x": [1, 2, 3], "y": [4, 1, 9]}))
+    )
 
     @chat.on_effect("plot")
     def _(data: dict[str, Any]) -> None:
@@ -138,8 +148,12 @@ async def test_effects_from_a_tool_are_dispatched_in_stream_order():
     @function_tool
     async def highlight_text(ctx: RunContextWrapper[AgentContext], index: int, length: int) -> str:
         """Highlight text."""
-        await ctx.context.stream(ClientEffectEvent(name="highlight_text", data={"index": index, "length": length}))
-        await ctx.context.stream(ClientEffectEvent(name="show_notification", data={"message": "Task completed!"}))
+        await ctx.context.stream(
+            ClientEffectEvent(name="highlight_text", data={"index": index, "length": length})
+        )
+        await ctx.context.stream(
+            ClientEffectEvent(name="show_notification", data={"message": "Task completed!"})
+        )
         return "ok"
 
     chat, _ = agent_chat(
@@ -188,9 +202,11 @@ async def test_a_raising_effect_handler_is_reported_and_the_stream_goes_on(caplo
 
 
 async def test_unknown_effects_warn_once_per_name_and_stay_in_the_turn(caplog):
-    chat = ChatKitWidget(effects_server(
-        ClientEffectEvent(name="mystery", data={}), ClientEffectEvent(name="mystery", data={})
-    ))
+    chat = ChatKitWidget(
+        effects_server(
+            ClientEffectEvent(name="mystery", data={}), ClientEffectEvent(name="mystery", data={})
+        )
+    )
     with caplog.at_level(logging.WARNING, logger="chatkit_widget"):
         turn = await chat.send("go")
         await chat.send("again")
@@ -269,18 +285,28 @@ class ClientToolServer(ChatKitServer[dict[str, Any]]):
     async def respond(self, thread, input_user_message, context):  # type: ignore[override]
         now = datetime.now()
         if input_user_message is not None:
-            yield ThreadItemDoneEvent(item=ClientToolCallItem(
-                id=self.store.generate_item_id("tool_call", thread, context), thread_id=thread.id,
-                created_at=now, call_id="call_1", name=self.tool, arguments={"form": "signup"},
-            ))
+            yield ThreadItemDoneEvent(
+                item=ClientToolCallItem(
+                    id=self.store.generate_item_id("tool_call", thread, context),
+                    thread_id=thread.id,
+                    created_at=now,
+                    call_id="call_1",
+                    name=self.tool,
+                    arguments={"form": "signup"},
+                )
+            )
             return
         items = await self.store.load_thread_items(thread.id, None, 1, "desc", context)
         [call] = items.data
         self.outputs.append(call.output)
-        yield ThreadItemDoneEvent(item=AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
-            created_at=now, content=[AssistantMessageContent(text=f"got {call.output}")],
-        ))
+        yield ThreadItemDoneEvent(
+            item=AssistantMessageItem(
+                id=self.store.generate_item_id("message", thread, context),
+                thread_id=thread.id,
+                created_at=now,
+                content=[AssistantMessageContent(text=f"got {call.output}")],
+            )
+        )
 
 
 async def test_a_plain_server_client_tool_round_trip():
@@ -301,7 +327,9 @@ async def test_a_plain_server_client_tool_round_trip():
     ],
     ids=["unknown-tool", "raising-handler", "unserializable-result"],
 )
-async def test_a_failing_client_tool_gives_the_model_an_error_and_leaves_nothing_pending(register, expected):
+async def test_a_failing_client_tool_gives_the_model_an_error_and_leaves_nothing_pending(
+    register, expected
+):
     server = ClientToolServer("get_form_values")
     chat = ChatKitWidget(server)
     if register is not None:
@@ -333,17 +361,27 @@ async def test_a_client_tool_loop_is_stopped_with_a_clear_error():
     assert errors == [turn.error]
     assert chat.is_responding is False
     stored = await chat.server.store.load_thread_items(chat.thread_id, None, 50, "asc", {})
-    assert not [i for i in stored.data if isinstance(i, ClientToolCallItem) and i.status == "pending"]
+    assert not [
+        i for i in stored.data if isinstance(i, ClientToolCallItem) and i.status == "pending"
+    ]
 
 
 async def test_a_pending_client_tool_call_in_history_is_never_run_again():
     store = MemoryStore()
     thread = ThreadMetadata(id="thr_old", created_at="2026-01-01T00:00:00")
     await store.save_thread(thread, {})
-    await store.add_thread_item("thr_old", ClientToolCallItem(
-        id="tc_1", thread_id="thr_old", created_at="2026-01-01T00:00:01",
-        call_id="c1", name="get_selected_items", arguments={},
-    ), {})
+    await store.add_thread_item(
+        "thr_old",
+        ClientToolCallItem(
+            id="tc_1",
+            thread_id="thr_old",
+            created_at="2026-01-01T00:00:01",
+            call_id="c1",
+            name="get_selected_items",
+            arguments={},
+        ),
+        {},
+    )
     chat, _ = agent_chat(store=store)
     calls: list[Any] = []
     chat.client_tool("get_selected_items")(calls.append)
@@ -429,8 +467,8 @@ async def test_thread_hooks_fire_on_new_open_and_delete():
         "change None",
         f"change {second}",
         f"load_start {first}",
-        f"load_end {first}",
         f"change {first}",
+        f"load_end {first}",
         "change None",
     ]
     assert chat.thread_id is None
@@ -442,9 +480,10 @@ async def test_setting_thread_id_opens_that_thread():
     await writer.send("hello")
     reader = ChatKitWidget(ScriptedServer(store))
     loaded: list[str] = []
-    reader.on_thread_load_end(loaded.append)
+    # By load end the thread is on show (ChatKit.js's onThreadLoadEnd).
+    reader.on_thread_load_end(lambda tid: loaded.append((tid, len(reader.items))))
 
     reader.thread_id = writer.thread_id
     await settle()
-    assert loaded == [writer.thread_id]
+    assert loaded == [(writer.thread_id, 2)]
     assert [i.id for i in reader.items] == [i.id for i in writer.items]

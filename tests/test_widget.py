@@ -67,7 +67,8 @@ async def test_consecutive_text_deltas_are_coalesced_into_few_messages():
     await chat.send("long please")
 
     delta_events = [
-        e for e in streamed_events(chat)
+        e
+        for e in streamed_events(chat)
         if e["type"] == "thread.item.updated" and e["update"]["type"].endswith("text_delta")
     ]
     assert "".join(e["update"]["delta"] for e in delta_events) == "abcd" * 2000
@@ -116,7 +117,9 @@ async def test_a_late_view_joining_mid_stream_sees_the_partial_reply_then_the_re
     turn = await task
     later = [b for b in batches(chat) if b["seq"] > snapshot["seq"]]
     rest = "".join(
-        e["update"]["delta"] for b in later for e in b["events"]
+        e["update"]["delta"]
+        for b in later
+        for e in b["events"]
         if e["type"] == "thread.item.updated"
     )
     assert partial + rest == turn.text == "a" * 30
@@ -277,8 +280,9 @@ def test_a_plain_script_can_drive_the_chat_with_asyncio_run(tmp_path):
         asyncio.run(main())
         """
     ).format(tests=str(ROOT / "tests"))
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=tmp_path, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Hello there."
 
@@ -300,8 +304,9 @@ def test_a_thread_persists_across_processes_with_sqlite(tmp_path):
         asyncio.run(main())
         """
     ).format(tests=str(ROOT / "tests"), db=str(db))
-    out = subprocess.run([sys.executable, "-c", write], capture_output=True, text=True,
-                         cwd=tmp_path, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", write], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     thread_id = out.stdout.strip()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,9 +27,15 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -41,7 +48,8 @@ class Lab:
 
     def api(self, method: str, path: str) -> Any:
         request = urllib.request.Request(
-            f"{self.url}{path}", method=method,
+            f"{self.url}{path}",
+            method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -68,21 +76,40 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()
+    # The test notebooks import their servers from here.
+    shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
     env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-                 "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+    ):
         (base / name).mkdir()
         env[name] = str(base / name)
     # Kernels must run this interpreter (the one with chatkit_widget installed).
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     port, token = _free_port(), secrets.token_hex(16)
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-         "--allow-root", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=open(base / "lab.log", "wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.token={token}",
+            "--allow-root",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=open(base / "lab.log", "wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     lab = Lab(f"http://127.0.0.1:{port}", token, root)
@@ -139,13 +166,21 @@ class LabPage:
     def write_notebook(self, name: str, cells: list[str]) -> None:
         notebook = {
             "cells": [
-                {"cell_type": "code", "execution_count": None, "id": f"c{n}",
-                 "metadata": {}, "outputs": [], "source": source}
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": f"c{n}",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": source,
+                }
                 for n, source in enumerate(cells)
             ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
         }
         (self.lab.root / name).write_text(json.dumps(notebook))
 

@@ -1,0 +1,82 @@
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { renderMarkdown } from "../markdown";
+import type { Store } from "../store";
+import { Composer } from "./Composer";
+import { Header } from "./Header";
+import { HistoryPanel } from "./History";
+import { ThreadView } from "./Thread";
+import { VersionBanner } from "./Status";
+
+export type Palette = "jp" | "light" | "dark";
+
+/**
+ * Which palette to paint with. "auto" follows JupyterLab through its --jp-* variables;
+ * where they are missing (other hosts), the page's dark markers or the OS preference.
+ */
+export function resolvePalette(theme: string, el: Element | null): Palette {
+  if (theme === "light" || theme === "dark") return theme;
+  // JupyterLab defines its variables on :root; the view's own element may not be attached
+  // yet when this first runs, so look at the document, not just at el.
+  for (const node of [el, document.documentElement]) {
+    if (node && getComputedStyle(node).getPropertyValue("--jp-layout-color0").trim()) return "jp";
+  }
+  const root = document.documentElement;
+  const body = document.body;
+  const marked = `${root.className} ${body?.className ?? ""} ${root.dataset.theme ?? ""} ${body?.dataset.theme ?? ""}`;
+  if (/\bdark\b|vscode-dark|theme-dark/.test(marked)) return "dark";
+  if (/\blight\b|vscode-light|theme-light/.test(marked)) return "light";
+  return typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+let nextViewId = 0;
+
+/** Finished replies read out by screen readers, as plain text (not markdown syntax). */
+function LiveRegion({ text }: { text: string }) {
+  const plain = useMemo(() => {
+    if (!text) return "";
+    const rendered = renderMarkdown(text);
+    for (const chrome of Array.from(rendered.querySelectorAll(".ckw-code-header"))) chrome.remove();
+    return (rendered.textContent ?? "").replace(/\s+/g, " ").trim();
+  }, [text]);
+  return (
+    <div class="ckw-sr-only" aria-live="polite" aria-atomic="true">
+      {plain.slice(0, 1000)}
+    </div>
+  );
+}
+
+export function App({ store }: { store: Store }) {
+  const options = store.options.value;
+  const rootRef = useRef<HTMLDivElement>(null);
+  const [palette, setPalette] = useState<Palette>(options.theme === "auto" ? "jp" : options.theme);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [sendTick, setSendTick] = useState(0);
+  const viewId = useMemo(() => `ckw-${++nextViewId}`, []);
+
+  useLayoutEffect(() => {
+    setPalette(resolvePalette(options.theme, rootRef.current));
+    if (options.theme !== "auto" || typeof matchMedia !== "function") return;
+    const query = matchMedia("(prefers-color-scheme: dark)");
+    const update = () => setPalette(resolvePalette(options.theme, rootRef.current));
+    query.addEventListener?.("change", update);
+    return () => query.removeEventListener?.("change", update);
+  }, [options.theme]);
+
+  const sent = () => setSendTick((tick) => tick + 1);
+  const sendPrompt = (text: string) => {
+    if (!store.busy() && store.sendText(text)) sent();
+  };
+
+  return (
+    <div class="ckw-root" ref={rootRef} data-theme={palette} style={{ height: options.height }}>
+      {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
+      <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
+      <div class="ckw-body">
+        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
+        {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
+      </div>
+      <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+      <LiveRegion text={store.announcement.value} />
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Icon } from "../icons";
+import type { Store } from "../store";
+import { Markdown } from "./Markdown";
+
+const MAX_HEIGHT_PX = 200;
+
+export function Composer({ store, onSent, inputId }: { store: Store; onSent: () => void; inputId: string }) {
+  const state = store.state.value;
+  const options = store.options.value;
+  const [text, setText] = useState("");
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  const busy = store.busy();
+  const responding = state.responding || store.kernelResponding.value;
+  const canCancel = responding && state.stream_options?.allow_cancel === true;
+  const status = state.thread?.status;
+  const locked = status !== undefined && status.type !== "active";
+  const canSend = !busy && !locked && text.trim().length > 0;
+
+  // Grow with the text up to a limit, then scroll inside.
+  useLayoutEffect(() => {
+    const area = ref.current;
+    if (!area) return;
+    area.style.height = "auto";
+    area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  const submit = () => {
+    if (!canSend) return;
+    if (store.sendText(text)) {
+      setText("");
+      onSent();
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    // JupyterLab handles keys at the document: without this, Enter runs the cell and
+    // letters trigger notebook shortcuts.
+    event.stopPropagation();
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  };
+  const stop = (event: Event) => event.stopPropagation();
+
+  const placeholder = locked
+    ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
+    : options.placeholder;
+
+  return (
+    <div class="ckw-composer-area">
+      <form
+        class={`ckw-composer${locked ? " ckw-composer--locked" : ""}`}
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <label class="ckw-sr-only" for={inputId}>
+          Message
+        </label>
+        <textarea
+          id={inputId}
+          ref={ref}
+          class="ckw-input"
+          rows={1}
+          value={text}
+          placeholder={placeholder}
+          disabled={locked}
+          aria-label="Message"
+          onInput={(event) => setText((event.currentTarget as HTMLTextAreaElement).value)}
+          onKeyDown={onKeyDown}
+          onKeyUp={stop}
+          onKeyPress={stop}
+        />
+        {canCancel ? (
+          <button type="button" class="ckw-send ckw-stop" aria-label="Stop" title="Stop" onClick={() => store.cancel()}>
+            <Icon name="stop" size={16} />
+          </button>
+        ) : (
+          <button
+            type="submit"
+            class="ckw-send"
+            aria-label="Send message"
+            title={busy ? "Waiting for the response" : "Send (Enter)"}
+            disabled={!canSend}
+          >
+            <Icon name="arrowUp" size={16} />
+          </button>
+        )}
+      </form>
+      {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}
+    </div>
+  );
+}

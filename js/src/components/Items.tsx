@@ -1,0 +1,101 @@
+// The thread items that are neither messages nor workflows.
+
+import type { ClientToolCallItem, GeneratedImageItem, StructuredInputItem, WidgetItem, WidgetNode } from "../chatkit";
+import { Icon, Spinner } from "../icons";
+import { isAllowedImage } from "../sanitize";
+import { safeHref } from "./Messages";
+
+export function ClientToolCall({ item }: { item: ClientToolCallItem }) {
+  const done = item.status === "completed";
+  return (
+    <div class="ckw-tool" data-status={done ? "completed" : "pending"}>
+      <Icon name="tool" size={14} />
+      <span class="ckw-tool-name">{item.name}</span>
+      {done ? (
+        <Icon name="check" size={14} class="ckw-tool-done" />
+      ) : (
+        <Spinner label={`${item.name} running`} />
+      )}
+    </div>
+  );
+}
+
+export function GeneratedImageView({ item, imageDomains }: { item: GeneratedImageItem; imageDomains: readonly string[] | null | undefined }) {
+  const url = item.image?.url;
+  if (!url) {
+    return (
+      <div class="ckw-image ckw-image--pending">
+        <Spinner />
+        <span class="ckw-shimmer">Generating image…</span>
+      </div>
+    );
+  }
+  if (isAllowedImage(url, imageDomains)) {
+    return (
+      <div class="ckw-image">
+        <img src={url} alt="Generated image" loading="lazy" referrerpolicy="no-referrer" />
+      </div>
+    );
+  }
+  const href = safeHref(url);
+  return (
+    <div class="ckw-image ckw-image--blocked">
+      <Icon name="image" size={14} />
+      {href ? (
+        <a href={href} target="_blank" rel="noopener noreferrer">
+          Generated image (not from an allowed domain)
+        </a>
+      ) : (
+        <span>Generated image (not from an allowed domain)</span>
+      )}
+    </div>
+  );
+}
+
+/** Readable text of a widget tree, for the fallback view (widgets are not rendered yet). */
+export function widgetText(node: WidgetNode | undefined, depth = 0): string[] {
+  if (!node || typeof node !== "object" || depth > 20) return [];
+  const lines: string[] = [];
+  for (const key of ["title", "label", "value", "text", "content"]) {
+    const value = node[key];
+    if (typeof value === "string" && value.trim()) lines.push(value.trim());
+  }
+  for (const child of Array.isArray(node.children) ? node.children : []) lines.push(...widgetText(child, depth + 1));
+  return lines;
+}
+
+export function WidgetFallback({ item }: { item: WidgetItem }) {
+  const text = item.copy_text?.trim() || widgetText(item.widget).join("\n");
+  return (
+    <div class="ckw-widget" aria-label="Widget">
+      {text ? <div class="ckw-widget-text">{text}</div> : <div class="ckw-muted">[{item.widget?.type ?? "widget"}]</div>}
+    </div>
+  );
+}
+
+export function StructuredInputView({ item }: { item: StructuredInputItem }) {
+  const inputs = Array.isArray(item.inputs) ? item.inputs : [];
+  return (
+    <div class="ckw-widget ckw-structured">
+      {inputs.map((input) => {
+        const answer = input.answer?.skipped ? "Skipped" : (input.answer?.values ?? []).join(", ");
+        return (
+          <div key={input.id} class="ckw-structured-input">
+            <div class="ckw-structured-question">{input.question}</div>
+            {input.description ? <div class="ckw-muted">{input.description}</div> : null}
+            {input.options?.length ? (
+              <div class="ckw-task-chips">
+                {input.options.map((option) => (
+                  <span key={option.value} class="ckw-chip">
+                    {option.value}
+                  </span>
+                ))}
+              </div>
+            ) : null}
+            {answer ? <div class="ckw-structured-answer">{answer}</div> : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

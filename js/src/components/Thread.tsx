@@ -1,0 +1,193 @@
+import type { ComponentChildren } from "preact";
+import { memo } from "./memo";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { AssistantMessageItem, ThreadItem } from "../chatkit";
+import { Icon } from "../icons";
+import { assistantText, isVisible } from "../state";
+import type { Store } from "../store";
+import { ClientToolCall, GeneratedImageView, StructuredInputView, WidgetFallback } from "./Items";
+import { AssistantMessage, TurnActions, UserMessage } from "./Messages";
+import { StartScreen } from "./StartScreen";
+import { ErrorBanner, Notice, Progress, Typing } from "./Status";
+import { TaskView, WorkflowView } from "./Workflow";
+
+/** Within this many pixels of the bottom, the view follows the stream. */
+const FOLLOW_SLACK_PX = 48;
+
+interface ItemProps {
+  item: ThreadItem;
+  streaming: boolean;
+  imageDomains: readonly string[] | null | undefined;
+}
+
+const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomains }) {
+  switch (item.type) {
+    case "user_message":
+      return <UserMessage item={item} />;
+    case "assistant_message":
+      return <AssistantMessage item={item} streaming={streaming} imageDomains={imageDomains} />;
+    case "workflow":
+      return <WorkflowView item={item} streaming={streaming} />;
+    case "task":
+      return <TaskView task={item.task} streaming={streaming} />;
+    case "client_tool_call":
+      return <ClientToolCall item={item} />;
+    case "generated_image":
+      return <GeneratedImageView item={item} imageDomains={imageDomains} />;
+    case "widget":
+      return <WidgetFallback item={item} />;
+    case "structured_input":
+      return <StructuredInputView item={item} />;
+    default:
+      return null;
+  }
+});
+
+export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTick: number; onPrompt: (text: string) => void }) {
+  const state = store.state.value;
+  const options = store.options.value;
+  const busy = store.busy();
+  const imageDomains = state.thread?.allowed_image_domains;
+  const visible = state.items.filter(isVisible);
+  const last = visible[visible.length - 1];
+  const lastStreams = last !== undefined && state.open.includes(last.id);
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
+  const follow = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+  const olderRequested = useRef(false);
+  const previous = useRef({ firstId: visible[0]?.id, height: 0 });
+  const [loadingOlder, setLoadingOlder] = useState(false);
+
+  const toBottom = (smooth = false) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    if (smooth && typeof el.scrollTo === "function") el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+    else el.scrollTop = el.scrollHeight;
+  };
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
+    setShowJump(!follow.current);
+  };
+
+  // After each render: keep the reading position when older items came in on top,
+  // otherwise follow the stream if the user is at the bottom.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const firstId = visible[0]?.id;
+    if (olderRequested.current && firstId !== previous.current.firstId) {
+      olderRequested.current = false;
+      el.scrollTop += el.scrollHeight - previous.current.height;
+    } else if (follow.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    previous.current = { firstId, height: el.scrollHeight };
+  });
+
+  // Content also grows without a render of this component (markdown, images loading).
+  useEffect(() => {
+    const content = contentRef.current;
+    if (!content || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (follow.current) toBottom();
+      if (scrollRef.current) previous.current.height = scrollRef.current.scrollHeight;
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
+  // The user just sent: show them their message and the reply.
+  useEffect(() => {
+    if (sendTick === 0) return;
+    follow.current = true;
+    setShowJump(false);
+    toBottom();
+  }, [sendTick]);
+
+  const loadOlder = () => {
+    olderRequested.current = true;
+    setLoadingOlder(true);
+    store
+      .loadOlder()
+      .catch(() => (olderRequested.current = false))
+      .finally(() => setLoadingOlder(false));
+  };
+
+  const rows: ComponentChildren[] = [];
+  let turnUser: string | null = null;
+  let turnReplies: AssistantMessageItem[] = [];
+  const endTurn = (isLast: boolean) => {
+    const lastReply = turnReplies[turnReplies.length - 1];
+    if (!lastReply || (isLast && busy)) return;
+    const userId = turnUser;
+    const replyIds = turnReplies.map((reply) => reply.id);
+    rows.push(
+      <TurnActions
+        key={`actions-${lastReply.id}`}
+        text={turnReplies.map(assistantText).join("\n\n")}
+        itemIds={replyIds}
+        feedback={options.feedback}
+        onFeedback={(kind) => store.feedback(replyIds, kind)}
+        onRetry={isLast && options.retry && userId ? () => store.retry(userId) : null}
+      />,
+    );
+  };
+  for (const item of visible) {
+    if (item.type === "user_message") {
+      endTurn(false);
+      turnUser = item.id;
+      turnReplies = [];
+    }
+    rows.push(
+      <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
+        <ItemView item={item} streaming={state.open.includes(item.id)} imageDomains={imageDomains} />
+      </div>,
+    );
+    if (item.type === "assistant_message") turnReplies.push(item);
+  }
+  endTurn(true);
+
+  const empty = visible.length === 0 && !busy;
+  const retryError = state.error?.allow_retry && options.retry && !busy ? () => store.retry(null) : null;
+
+  return (
+    <div class="ckw-thread-wrap">
+      <div class="ckw-thread" ref={scrollRef} onScroll={onScroll} role="region" aria-label="Conversation" tabIndex={0}>
+        <div class="ckw-thread-content" ref={contentRef}>
+          {state.has_more ? (
+            <button type="button" class="ckw-button ckw-load-older" onClick={loadOlder} disabled={loadingOlder}>
+              {loadingOlder ? "Loading…" : "Load earlier messages"}
+            </button>
+          ) : null}
+          {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
+          {rows}
+          {busy && state.progress ? <Progress progress={state.progress} /> : null}
+          {busy && !state.progress && !lastStreams ? <Typing /> : null}
+          {state.notices.map((notice, index) => (
+            <Notice key={index} notice={notice} />
+          ))}
+          {state.error ? <ErrorBanner error={state.error} onRetry={retryError} /> : null}
+        </div>
+      </div>
+      {showJump ? (
+        <button
+          type="button"
+          class="ckw-jump"
+          onClick={() => {
+            follow.current = true;
+            setShowJump(false);
+            toBottom(true);
+          }}
+        >
+          <Icon name="arrowDown" size={14} />
+          Jump to latest
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+// The anywidget module: `initialize` once per model (the shared store and message
+// routing), `render` once per view (DOM only). Several views of one model share a store.
+
+import { h, render as renderPreact } from "preact";
+import { App } from "./components/App";
+import type { AnyModel } from "./protocol";
+import { createStore, type Store } from "./store";
+import "./styles.css";
+
+export const EFFECT_EVENT = "chatkit-widget:effect";
+
+const stores = new Set<{ model: AnyModel; store: Store }>();
+
+/**
+ * The store `initialize` made for the model behind this view. anywidget hands each hook
+ * its own proxy of the model, so proxies cannot be compared; the synced `_transcript`
+ * list can: both proxies return the very same object, and no two models share one.
+ */
+function findStore(model: AnyModel): Store | undefined {
+  const transcript = model.get("_transcript");
+  if (typeof transcript !== "object" || transcript === null) return undefined;
+  for (const entry of stores) if (entry.model.get("_transcript") === transcript) return entry.store;
+  return undefined;
+}
+
+function initialize({ model }: { model: AnyModel }) {
+  const entry = { model, store: createStore(model) };
+  stores.add(entry);
+  return () => {
+    stores.delete(entry);
+    entry.store.dispose();
+  };
+}
+
+function render({ model, el }: { model: AnyModel; el: HTMLElement }) {
+  // A host that skipped initialize (or a model we cannot match) gets a store per view.
+  const shared = findStore(model);
+  const store = shared ?? createStore(model);
+  renderPreact(h(App, { store }), el);
+  const offEffect = store.onEffect((effect) => {
+    const target = el.querySelector(".ckw-root") ?? el;
+    target.dispatchEvent(new CustomEvent(EFFECT_EVENT, { detail: effect, bubbles: true, composed: true }));
+  });
+  return () => {
+    offEffect();
+    renderPreact(null, el);
+    if (!shared) store.dispose();
+  };
+}
+
+export default { initialize, render };

@@ -1,0 +1,131 @@
+// The messages between the kernel-side widget and its browser views.
+//
+// Mirrors `chatkit_widget/protocol.py` exactly; change both together and bump
+// PROTOCOL_VERSION on any incompatible change (a view checks it against the
+// `_protocol_version` trait).
+
+import type { ErrorEvent, ProgressUpdateEvent, StreamOptions, Thread, ThreadItem, ThreadStreamEvent } from "./chatkit";
+
+export const PROTOCOL_VERSION = 1;
+
+/** The ChatKit event that carries a streamed text fragment; the transport coalesces these. */
+export const TEXT_DELTA = "assistant_message.content_part.text_delta";
+
+export const RESPONSE_START = "widget.response_start";
+export const RESPONSE_END = "widget.response_end";
+export const ITEMS_REMOVED = "widget.items_removed";
+
+/** Everything a view needs to draw the chat from nothing. */
+export interface ViewState {
+  thread: Thread | null;
+  /** ChatKit ThreadItem JSON, oldest first, unfinished included. */
+  items: ThreadItem[];
+  /** Older items exist in the store (not loaded yet). */
+  has_more: boolean;
+  responding: boolean;
+  /** The latest ProgressUpdateEvent of the running response. */
+  progress: ProgressUpdateEvent | null;
+  /** From the running response's StreamOptionsEvent. */
+  stream_options: StreamOptions | null;
+  /** The ErrorEvent that ended the last response, if any. */
+  error: ErrorEvent | null;
+}
+
+/** The widget's own events, ordered with the ChatKit events inside a batch. */
+export type WidgetEvent =
+  | { type: typeof RESPONSE_START }
+  | { type: typeof RESPONSE_END }
+  | { type: typeof ITEMS_REMOVED; item_ids: string[] };
+
+export type BatchEvent = ThreadStreamEvent | WidgetEvent;
+
+// --- kernel → view ---------------------------------------------------------------------
+
+export interface BatchMessage {
+  type: "batch";
+  seq: number;
+  events: BatchEvent[];
+}
+
+export interface SnapshotMessage {
+  type: "snapshot";
+  seq: number;
+  state: ViewState;
+}
+
+export interface ReplyMessage {
+  type: "reply";
+  request_id: string;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export type KernelMessage = BatchMessage | SnapshotMessage | ReplyMessage;
+
+// --- view → kernel (protocol.py's ViewMessage models; extra keys are rejected) ------------
+
+/** Ask for a snapshot (a view that attached late, or saw a gap in `seq`). */
+export interface Sync {
+  type: "sync";
+}
+/** The user submitted the composer. `text` is never empty. */
+export interface Send {
+  type: "send";
+  text: string;
+}
+/** The user pressed Stop. */
+export interface Cancel {
+  type: "cancel";
+}
+/** Run again from a user message (`null`: the last one). */
+export interface Retry {
+  type: "retry";
+  item_id: string | null;
+}
+export interface NewThread {
+  type: "new_thread";
+}
+export interface OpenThread {
+  type: "open_thread";
+  thread_id: string;
+}
+export interface Feedback {
+  type: "feedback";
+  item_ids: string[];
+  kind: "positive" | "negative";
+}
+/** A call that expects a `reply` (history listing, older items, rename, delete…). */
+export interface Request {
+  type: "request";
+  request_id: string;
+  method: string;
+  params: Record<string, unknown>;
+}
+
+export type ViewMessage = Sync | Send | Cancel | Retry | NewThread | OpenThread | Feedback | Request;
+
+/** The request methods the kernel answers, with their params and results. */
+export interface RequestMethods {
+  list_threads: { params: { limit: number; after: string | null }; result: import("./chatkit").Page<Thread> };
+  load_older: { params: Record<string, never>; result: { items: ThreadItem[]; has_more: boolean } };
+  rename_thread: { params: { thread_id: string; title: string }; result: unknown };
+  delete_thread: { params: { thread_id: string }; result: unknown };
+}
+
+/** What a custom message from the kernel looks like, checked loosely (it crosses a process boundary). */
+export function isKernelMessage(msg: unknown): msg is KernelMessage {
+  if (typeof msg !== "object" || msg === null) return false;
+  const type = (msg as { type?: unknown }).type;
+  return type === "batch" || type === "snapshot" || type === "reply";
+}
+
+/** The part of anywidget's model interface this view uses. */
+export interface AnyModel {
+  get(name: string): unknown;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  send(content: unknown, callbacks?: unknown, buffers?: unknown[]): void;
+  on(name: string, callback: (...args: never[]) => void): void;
+  off(name?: string | null, callback?: ((...args: never[]) => void) | null): void;
+}

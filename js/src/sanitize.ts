@@ -1,0 +1,122 @@
+// Everything rendered from model or server output goes through here. Model output is
+// untrusted: no scripts, handlers, frames, forms, styles or javascript: URLs; links open
+// in a new tab without an opener; remote images only from the thread's allowed domains.
+
+import DOMPurify, { type Config, type DOMPurify as Purifier } from "dompurify";
+
+export interface SanitizeContext {
+  /** The thread's `allowed_image_domains`: remote images from elsewhere become links. */
+  allowedImageDomains?: readonly string[] | null;
+}
+
+const CONFIG: Config = {
+  USE_PROFILES: { html: true }, // no SVG or MathML at all
+  FORBID_TAGS: [
+    "style", "link", "meta", "base", "iframe", "frame", "frameset", "object", "embed", "form",
+    "button", "textarea", "select", "option", "dialog", "template", "video", "audio", "source",
+    "track", "picture", "canvas",
+  ],
+  // style could paint over the notebook; id/name could clobber globals or collide.
+  FORBID_ATTR: ["style", "id", "name", "srcset", "formaction", "action", "background", "ping", "autofocus"],
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: true,
+};
+
+/** Class names the renderer itself produces; any other class from the stream is dropped. */
+const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|ckw-[\w-]+)$/;
+
+let purifier: Purifier | undefined;
+
+function getPurifier(): Purifier {
+  if (purifier) return purifier;
+  // A private instance: our hooks must not leak into other code on the page.
+  const p = DOMPurify(window);
+  p.addHook("uponSanitizeAttribute", (_node, data) => {
+    if (data.attrName === "class") {
+      data.attrValue = data.attrValue
+        .split(/\s+/)
+        .filter((name) => SAFE_CLASS.test(name))
+        .join(" ");
+      if (!data.attrValue) data.keepAttr = false;
+    }
+  });
+  p.addHook("afterSanitizeAttributes", (node) => {
+    if (node.tagName === "A" && node.hasAttribute("href")) {
+      node.setAttribute("target", "_blank");
+      node.setAttribute("rel", "noopener noreferrer");
+    }
+    if (node.tagName === "INPUT") {
+      // GFM task lists are the only inputs markdown makes.
+      if ((node.getAttribute("type") ?? "").toLowerCase() !== "checkbox") node.remove();
+      else node.setAttribute("disabled", "");
+    }
+  });
+  purifier = p;
+  return p;
+}
+
+/** Sanitize HTML into a fragment ready to append (never assign the input to innerHTML). */
+export function sanitize(html: string, context: SanitizeContext = {}): DocumentFragment {
+  const fragment = getPurifier().sanitize(html, { ...CONFIG, RETURN_DOM_FRAGMENT: true });
+  for (const img of Array.from(fragment.querySelectorAll("img"))) {
+    const src = img.getAttribute("src") ?? "";
+    if (isAllowedImage(src, context.allowedImageDomains)) {
+      img.setAttribute("loading", "lazy");
+      img.setAttribute("referrerpolicy", "no-referrer");
+    } else {
+      img.replaceWith(imageLink(img, src));
+    }
+  }
+  return fragment;
+}
+
+/** The sanitized HTML as a string (for tests and one-shot comparisons). */
+export function sanitizeToString(html: string, context: SanitizeContext = {}): string {
+  const holder = document.createElement("div");
+  holder.append(sanitize(html, context));
+  return holder.innerHTML;
+}
+
+/**
+ * A remote image loads only from an allowed domain (that host or a subdomain of it), over
+ * http(s). Inline `data:image/…` URLs load anywhere: they reach no server.
+ */
+export function isAllowedImage(src: string, allowedDomains: readonly string[] | null | undefined): boolean {
+  const value = src.trim();
+  if (/^data:image\/(png|jpe?g|gif|webp|avif|bmp);/i.test(value)) return true;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false; // relative URLs would hit the notebook server
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const host = url.hostname.toLowerCase();
+  return (allowedDomains ?? []).some((entry) => {
+    const domain = normalizeDomain(entry);
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+
+function normalizeDomain(entry: string): string {
+  let domain = String(entry).trim().toLowerCase();
+  domain = domain.replace(/^[a-z][a-z0-9+.-]*:\/\//, ""); // scheme
+  domain = domain.replace(/[/?#].*$/, ""); // path
+  domain = domain.replace(/:\d+$/, ""); // port
+  return domain.replace(/^\*?\./, ""); // "*.example.com" and ".example.com" mean the same
+}
+
+function imageLink(img: Element, src: string): Node {
+  const alt = img.getAttribute("alt")?.trim();
+  const label = `Image: ${alt || src || "blocked"}`;
+  // Reuse the purifier for the URL check: only URLs it would keep on a link survive.
+  const link = document.createElement("a");
+  link.className = "ckw-blocked-image";
+  link.textContent = label;
+  if (src && getPurifier().isValidAttribute("a", "href", src)) {
+    link.setAttribute("href", src);
+    link.setAttribute("target", "_blank");
+    link.setAttribute("rel", "noopener noreferrer");
+  }
+  return link;
+}

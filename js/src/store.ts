@@ -1,0 +1,246 @@
+// One store per model: the shared state every view of the widget draws, and the routing
+// of kernel messages into it (batches through the reducer, snapshots, request replies).
+
+import { batch as batchSignals, signal } from "@preact/signals";
+import type { ThreadItem } from "./chatkit";
+import { type Options, OPTION_NAMES, readOptions } from "./options";
+import {
+  type AnyModel,
+  type BatchMessage,
+  isKernelMessage,
+  type KernelMessage,
+  PROTOCOL_VERSION,
+  type ReplyMessage,
+  type RequestMethods,
+  type ViewMessage,
+} from "./protocol";
+import { type ChatState, fromSnapshot, fromTraits, prependItems, reduceAll } from "./state";
+
+export interface Effect {
+  name: string;
+  data: Record<string, unknown>;
+}
+
+/** How long a request waits for its reply before it fails. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** A sync that got no snapshot in this time is asked again (on the next batch). */
+const SYNC_RETRY_MS = 5_000;
+/** After a send, the send button stays off until the response starts, at most this long. */
+const SENDING_TIMEOUT_MS = 10_000;
+
+export type Store = ReturnType<typeof createStore>;
+
+export function createStore(model: AnyModel) {
+  const state = signal<ChatState>(fromTraits(model.get("_thread"), model.get("_transcript")));
+  const options = signal<Options>(readOptions((name) => model.get(name)));
+  const kernelResponding = signal<boolean>(model.get("is_responding") === true);
+  const protocolVersion = signal<unknown>(model.get("_protocol_version"));
+  /** A send went out and its response has not started yet. */
+  const sending = signal(false);
+  /** The last finished reply, for the polite live region. */
+  const announcement = signal("");
+
+  let lastSeq: number | null = null;
+  /** A sync is out: batches are ignored until its snapshot arrives. */
+  let awaitingSnapshot = false;
+  let syncSentAt = 0;
+  let sendingTimer: ReturnType<typeof setTimeout> | undefined;
+  const effectListeners = new Set<(effect: Effect) => void>();
+  const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
+
+  function post(message: ViewMessage): void {
+    try {
+      model.send(message);
+    } catch (error) {
+      // No kernel (a saved notebook): the view still shows the committed transcript.
+      console.warn("chatkit-widget: cannot reach the kernel", error);
+    }
+  }
+
+  function sync(): void {
+    awaitingSnapshot = true;
+    syncSentAt = Date.now();
+    post({ type: "sync" });
+  }
+
+  function setSending(value: boolean): void {
+    clearTimeout(sendingTimer);
+    sending.value = value;
+    if (value) sendingTimer = setTimeout(() => (sending.value = false), SENDING_TIMEOUT_MS);
+  }
+
+  function onBatch(message: BatchMessage): void {
+    if (awaitingSnapshot) {
+      // The snapshot will include this batch. If the sync got lost, ask again.
+      if (Date.now() - syncSentAt > SYNC_RETRY_MS) sync();
+      return;
+    }
+    if (lastSeq !== null && message.seq <= lastSeq) return; // already applied
+    if (lastSeq !== null && message.seq !== lastSeq + 1) {
+      sync(); // a gap: some batch never arrived
+      return;
+    }
+    lastSeq = message.seq;
+    const events = Array.isArray(message.events) ? message.events : [];
+    const before = state.value;
+    const after = reduceAll(before, events);
+    batchSignals(() => {
+      state.value = after;
+      if (events.some((event) => event?.type === "widget.response_start" || event?.type === "error")) {
+        setSending(false);
+      }
+      const finished = finishedReplies(before, after);
+      if (finished) announcement.value = finished;
+    });
+    for (const event of events) {
+      if (event?.type === "client_effect") {
+        const effect = { name: String(event.name), data: event.data ?? {} };
+        for (const listener of effectListeners) listener(effect);
+      }
+    }
+  }
+
+  function onReply(message: ReplyMessage): void {
+    const entry = pending.get(message.request_id);
+    if (!entry) return; // another model's view, or timed out
+    pending.delete(message.request_id);
+    clearTimeout(entry.timer as ReturnType<typeof setTimeout>);
+    if (message.ok) entry.resolve(message.result);
+    else entry.reject(new Error(message.error || "request failed"));
+  }
+
+  function onMessage(message: unknown): void {
+    if (!isKernelMessage(message)) return;
+    const msg: KernelMessage = message;
+    switch (msg.type) {
+      case "batch":
+        onBatch(msg);
+        break;
+      case "snapshot":
+        awaitingSnapshot = false;
+        lastSeq = msg.seq;
+        batchSignals(() => {
+          state.value = fromSnapshot(msg.state);
+          if (!msg.state.responding) setSending(false);
+        });
+        break;
+      case "reply":
+        onReply(msg);
+        break;
+    }
+  }
+
+  const onOptionChange = () => (options.value = readOptions((name) => model.get(name)));
+  const onRespondingChange = () => (kernelResponding.value = model.get("is_responding") === true);
+  const onVersionChange = () => (protocolVersion.value = model.get("_protocol_version"));
+  // The committed traits only matter until the first snapshot: after that the stream is
+  // ahead of them. Without a kernel (a saved notebook) they are all there is.
+  const onTraitsChange = () => {
+    if (lastSeq === null) state.value = fromTraits(model.get("_thread"), model.get("_transcript"));
+  };
+
+  model.on("msg:custom", onMessage);
+  for (const name of OPTION_NAMES) model.on(`change:${name}`, onOptionChange);
+  model.on("change:is_responding", onRespondingChange);
+  model.on("change:_protocol_version", onVersionChange);
+  model.on("change:_thread", onTraitsChange);
+  model.on("change:_transcript", onTraitsChange);
+  sync();
+
+  function request<M extends keyof RequestMethods>(
+    method: M,
+    params: RequestMethods[M]["params"],
+  ): Promise<RequestMethods[M]["result"]> {
+    const request_id = newId();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(request_id);
+        reject(new Error(`${method}: no reply from the kernel`));
+      }, REQUEST_TIMEOUT_MS);
+      pending.set(request_id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      post({ type: "request", request_id, method, params });
+    });
+  }
+
+  return {
+    state,
+    options,
+    kernelResponding,
+    protocolVersion,
+    sending,
+    announcement,
+    /** True when the kernel speaks another protocol version than this view. */
+    versionMismatch(): boolean {
+      const version = protocolVersion.value;
+      return version !== undefined && version !== null && version !== PROTOCOL_VERSION;
+    },
+    /** A response runs (either side says so) or a send is on its way. */
+    busy(): boolean {
+      return state.value.responding || kernelResponding.value || sending.value;
+    },
+    sendText(text: string): boolean {
+      const trimmed = text.trim();
+      if (!trimmed) return false;
+      setSending(true);
+      post({ type: "send", text: trimmed });
+      return true;
+    },
+    cancel: () => post({ type: "cancel" }),
+    retry: (item_id: string | null) => {
+      setSending(true);
+      post({ type: "retry", item_id });
+    },
+    newThread: () => post({ type: "new_thread" }),
+    openThread: (thread_id: string) => post({ type: "open_thread", thread_id }),
+    feedback: (item_ids: string[], kind: "positive" | "negative") => post({ type: "feedback", item_ids, kind }),
+    request,
+    async loadOlder(): Promise<void> {
+      const result = await request("load_older", {});
+      const items: ThreadItem[] = Array.isArray(result?.items) ? result.items : [];
+      state.value = prependItems(state.value, items, Boolean(result?.has_more));
+    },
+    onEffect(listener: (effect: Effect) => void): () => void {
+      effectListeners.add(listener);
+      return () => effectListeners.delete(listener);
+    },
+    dispose(): void {
+      model.off("msg:custom", onMessage);
+      for (const name of OPTION_NAMES) model.off(`change:${name}`, onOptionChange);
+      model.off("change:is_responding", onRespondingChange);
+      model.off("change:_protocol_version", onVersionChange);
+      model.off("change:_thread", onTraitsChange);
+      model.off("change:_transcript", onTraitsChange);
+      clearTimeout(sendingTimer);
+      for (const entry of pending.values()) {
+        clearTimeout(entry.timer as ReturnType<typeof setTimeout>);
+        entry.reject(new Error("widget closed"));
+      }
+      pending.clear();
+      effectListeners.clear();
+    },
+  };
+}
+
+/** Text of assistant messages that finished in this step, for screen readers. */
+function finishedReplies(before: ChatState, after: ChatState): string {
+  if (before.open === after.open) return "";
+  const closed = before.open.filter((id) => !after.open.includes(id));
+  const texts: string[] = [];
+  for (const id of closed) {
+    const item = after.items.find((candidate) => candidate.id === id);
+    if (item?.type === "assistant_message") texts.push(item.content.map((part) => part.text).join("\n"));
+  }
+  return texts.join("\n").trim();
+}
+
+function newId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") {
+    try {
+      return c.randomUUID();
+    } catch {
+      // not a secure context
+    }
+  }
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}

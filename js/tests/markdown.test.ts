@@ -1,0 +1,161 @@
+import { marked } from "marked";
+import { describe, expect, it } from "vitest";
+import { closeMarkdown, renderMarkdown, StreamingMarkdown } from "../src/markdown";
+
+const DOCUMENTS: Record<string, string> = {
+  headings: "# Title\n\nIntro with **bold**, *em*, `code` and ~~gone~~.\n\n## Sub\n\nText.\nSetext\n---\n\nEnd.",
+  lists:
+    "Steps:\n\n1. first\n2. second\n   - nested *a*\n   - nested b\n\n3. third (loose now)\n\n- [x] done\n- [ ] todo\n\nAfter the list.",
+  code:
+    "Run this:\n\n```python\ndef f(x):\n    return x ** 2  # square\n```\n\nThen `f(3)`.\n\n~~~\nplain ~~~ text\n~~~\n\n    indented code\n\nbye",
+  table:
+    "| Name | Score | Note |\n|:-----|------:|:----:|\n| Ada | 10 | **top** |\n| Bob | 7 | `x|y` |\n\nA paragraph after the table.\n\n| a |\n|---|\n| 1 |",
+  quotes:
+    "> A quote\n> over lines\n\nText with a [link](https://example.com/a_(b)) and <https://auto.link>.\n\n---\n\n[ref]: https://example.com/ref\n\nSee [the ref][ref].",
+  forwardRef: "See [docs][d] now.\n\nMore text.\n\nAnd more.\n\n[d]: https://example.com/docs",
+  crlf: "line one\r\nline two\r\n\r\n* a\r\n* b\r\n",
+};
+
+function chunks(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = size; i < text.length; i += size) out.push(text.slice(0, i));
+  out.push(text);
+  return out;
+}
+
+function stream(text: string, size = 4): StreamingMarkdown {
+  const renderer = new StreamingMarkdown(document.createElement("div"));
+  for (const prefix of chunks(text, size)) renderer.update(prefix, false);
+  renderer.update(text, true);
+  return renderer;
+}
+
+describe("streaming markdown", () => {
+  for (const [name, text] of Object.entries(DOCUMENTS)) {
+    it(`renders "${name}" fed in 4-char chunks exactly as a one-shot render`, () => {
+      expect(stream(text).root.innerHTML).toBe(renderMarkdown(text).innerHTML);
+    });
+  }
+
+  it("never freezes a block that the finished text renders differently", { timeout: 60_000 }, () => {
+    const { forwardRef: _needsTheEnd, ...documents } = DOCUMENTS;
+    for (const text of Object.values(documents)) {
+      expect([text.slice(0, 20), stream(text, 1).stats.repairs]).toEqual([text.slice(0, 20), 0]);
+    }
+  });
+
+  it("renders each document like marked does on the whole text", () => {
+    // Block-by-block rendering must not change what marked produces (code chrome aside).
+    for (const text of [DOCUMENTS.headings, DOCUMENTS.lists, DOCUMENTS.table] as string[]) {
+      const ours = renderMarkdown(text);
+      const theirs = document.createElement("div");
+      theirs.append(document.createRange().createContextualFragment(marked.parse(text, { async: false })));
+      expect(ours.textContent?.replace(/\s+/g, " ").trim()).toBe(theirs.textContent?.replace(/\s+/g, " ").trim());
+      expect(ours.querySelectorAll("li, table, td, th, h1, h2, strong, em").length).toBe(
+        theirs.querySelectorAll("li, table, td, th, h1, h2, strong, em").length,
+      );
+    }
+  });
+
+  it("renders each finished block once and keeps its DOM node", () => {
+    const paragraphs = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} with some words in it.`);
+    const text = paragraphs.join("\n\n");
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    const updates = chunks(text, 4);
+    let firstBlock: Element | null = null;
+    for (const [index, prefix] of updates.entries()) {
+      renderer.update(prefix, false);
+      if (index === Math.floor(updates.length / 2)) firstBlock = renderer.root.firstElementChild;
+    }
+    renderer.update(text, true);
+    expect(renderer.stats.frozenRenders).toBe(paragraphs.length);
+    expect(renderer.stats.tailRenders).toBeLessThanOrEqual(updates.length);
+    expect(firstBlock?.textContent?.trim()).toBe("Paragraph 0 with some words in it.");
+    expect(renderer.root.firstElementChild).toBe(firstBlock);
+  });
+
+  it("re-renders only the tail: a long finished prefix is not parsed again", () => {
+    const prefix = Array.from({ length: 200 }, (_, i) => `- item ${i}`).join("\n") + "\n\nPara.\n\nOther para.\n\n";
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update(prefix, false);
+    const frozenBefore = renderer.stats.frozenRenders;
+    const list = renderer.root.querySelector("ul");
+    for (const next of chunks("The tail paragraph grows word by word.", 3)) renderer.update(prefix + next, false);
+    expect(renderer.stats.frozenRenders).toBe(frozenBefore + 1); // "Para." froze, nothing else
+    expect(renderer.root.querySelector("ul")).toBe(list);
+  });
+
+  it("shows an unterminated code fence as a code block mid-stream", () => {
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update("Look:\n\n```python\nprint('hi')\nx = 1", false);
+    const code = renderer.root.querySelector("pre code");
+    expect(code?.textContent).toBe("print('hi')\nx = 1\n");
+    expect(renderer.root.textContent).not.toContain("```");
+  });
+
+  it("shows unterminated bold mid-stream as bold, without stray asterisks", () => {
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update("This is **very imp", false);
+    expect(renderer.root.querySelector("strong")?.textContent).toBe("very imp");
+    expect(renderer.root.textContent).not.toContain("*");
+  });
+
+  it("keeps a list whose next item has not arrived yet open", () => {
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update("1. a\n\n2", false);
+    renderer.update("1. a\n\n2. b\n\nEnd\n\nMore", false);
+    renderer.update("1. a\n\n2. b\n\nEnd\n\nMore", true);
+    expect(renderer.root.querySelectorAll("ol").length).toBe(1);
+    expect(renderer.root.querySelectorAll("ol > li").length).toBe(2);
+  });
+
+  it("starts over when the text is not a continuation", () => {
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update("First paragraph.\n\nSecond.\n\nThird.\n\nFourth", false);
+    renderer.update("Something else entirely.", true);
+    expect(renderer.root.innerHTML).toBe(renderMarkdown("Something else entirely.").innerHTML);
+  });
+
+  it("resolves a reference defined after its use once the stream is done", () => {
+    const rendered = stream(DOCUMENTS.forwardRef as string).root;
+    expect(rendered.querySelector("a")?.getAttribute("href")).toBe("https://example.com/docs");
+  });
+
+  it("wraps fenced code with a language label and a copy button", () => {
+    const root = renderMarkdown("```python\nx = 1\n```");
+    expect(root.querySelector(".ckw-code-lang")?.textContent).toBe("python");
+    expect(root.querySelector("button.ckw-code-copy")?.getAttribute("aria-label")).toBe("Copy code");
+    expect(root.querySelector("code .hljs-number")?.textContent).toBe("1");
+  });
+});
+
+describe("closeMarkdown", () => {
+  it.each([
+    ["```js\nlet a", "```js\nlet a\n```"],
+    ["  ```\n  code\n", "  ```\n  code\n  ```"],
+    ["some `code", "some `code`"],
+    ["some `", "some "],
+    ["**bold", "**bold**"],
+    ["**bold *and em", "**bold *and em***"],
+    ["_under", "_under_"],
+    ["snake_case_name", "snake_case_name"],
+    ["~~strike", "~~strike~~"],
+    ["* item one\n* item **two", "* item one\n* item **two**"],
+    ["ends with **", "ends with "],
+    ["a [link](https://exa", "a link"],
+    ["an ![image](https://exa", "an "],
+    ["text <di", "text "],
+    ["| a | b |", ""],
+    ["| a | b |\n|--", "| a | b |\n| --- | --- |"],
+    ["Heading\n-", "Heading"],
+    ["2 * 3 = 6", "2 * 3 = 6"],
+    ["```\na\n\nb\n```\ntext **x", "```\na\n\nb\n```\ntext **x**"],
+  ])("closes %j as %j", (input, expected) => {
+    expect(closeMarkdown(input)).toBe(expected);
+  });
+
+  it("leaves closed markdown alone", () => {
+    const text = "Done **bold** and `code` and [link](https://x.y).";
+    expect(closeMarkdown(text)).toBe(text);
+  });
+});

@@ -1,0 +1,226 @@
+import { describe, expect, it, vi } from "vitest";
+import type { AssistantMessageItem } from "../src/chatkit";
+import type { BatchEvent, ViewState } from "../src/protocol";
+import { createStore } from "../src/store";
+import { assistant, FakeModel, thread, user } from "./fixtures";
+
+const snapshot = (seq: number, state: Partial<ViewState> = {}) => ({
+  type: "snapshot",
+  seq,
+  state: {
+    thread: thread(),
+    items: [],
+    has_more: false,
+    responding: false,
+    progress: null,
+    stream_options: null,
+    error: null,
+    ...state,
+  },
+});
+const batch = (seq: number, ...events: BatchEvent[]) => ({ type: "batch", seq, events });
+const added = (id: string): BatchEvent => ({ type: "thread.item.added", item: user(id, id) });
+
+function connected() {
+  const model = new FakeModel({ _protocol_version: 1 });
+  const store = createStore(model);
+  model.receive(snapshot(3));
+  model.sent = [];
+  return { model, store };
+}
+
+describe("store: sequence numbers", () => {
+  it("starts from the committed traits and asks for a snapshot", () => {
+    const model = new FakeModel({ _thread: thread("thr_1", "Saved"), _transcript: [user("u1", "hi")] });
+    const store = createStore(model);
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["u1"]);
+    expect(store.state.value.thread?.title).toBe("Saved");
+    expect(model.sent).toEqual([{ type: "sync" }]);
+  });
+
+  it("ignores batches until the snapshot arrives, then applies the next seq", () => {
+    const model = new FakeModel();
+    const store = createStore(model);
+    model.receive(batch(1, added("early")));
+    expect(store.state.value.items).toEqual([]);
+    model.receive(snapshot(1, { items: [user("early", "early")] }));
+    model.receive(batch(2, added("u2")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["early", "u2"]);
+  });
+
+  it("applies consecutive batches in order", () => {
+    const { model, store } = connected();
+    model.receive(batch(4, added("a")));
+    model.receive(batch(5, added("b")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["a", "b"]);
+    expect(model.sent).toEqual([]);
+  });
+
+  it("asks for a snapshot on a gap and ignores batches until it arrives", () => {
+    const { model, store } = connected();
+    model.receive(batch(4, added("a")));
+    model.receive(batch(6, added("c"))); // 5 was lost
+    expect(model.sent).toEqual([{ type: "sync" }]);
+    model.receive(batch(7, added("d")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["a"]);
+    model.receive(snapshot(7, { items: [user("a", "a"), user("b", "b"), user("c", "c"), user("d", "d")] }));
+    model.receive(batch(8, added("e")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(model.sent).toEqual([{ type: "sync" }]);
+  });
+
+  it("drops a batch it has already applied", () => {
+    const { model, store } = connected();
+    model.receive(batch(4, added("a")));
+    model.receive(batch(4, added("a2")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["a"]);
+    expect(model.sent).toEqual([]);
+  });
+
+  it("lets an unasked snapshot (thread switch) replace the state", () => {
+    const { model, store } = connected();
+    model.receive(batch(4, added("a")));
+    model.receive(snapshot(9, { thread: thread("thr_2", "Other"), items: [user("z", "z")] }));
+    expect(store.state.value.thread?.title).toBe("Other");
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["z"]);
+    model.receive(batch(10, added("y")));
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["z", "y"]);
+  });
+
+  it("follows the transcript trait until the first snapshot, not after", () => {
+    const model = new FakeModel({ _transcript: [] });
+    const store = createStore(model);
+    model.set("_transcript", [user("u1", "a")]);
+    expect(store.state.value.items).toHaveLength(1);
+    model.receive(snapshot(1, { items: [user("u1", "a"), assistant("a1", "streaming")] }));
+    model.set("_transcript", [user("u1", "a")]);
+    expect(store.state.value.items).toHaveLength(2);
+  });
+});
+
+describe("store: intents and replies", () => {
+  it("sends exactly the protocol's view messages", () => {
+    const { model, store } = connected();
+    store.sendText("  hello  ");
+    store.cancel();
+    store.retry(null);
+    store.newThread();
+    store.openThread("thr_7");
+    store.feedback(["a1"], "positive");
+    expect(model.sent).toEqual([
+      { type: "send", text: "hello" },
+      { type: "cancel" },
+      { type: "retry", item_id: null },
+      { type: "new_thread" },
+      { type: "open_thread", thread_id: "thr_7" },
+      { type: "feedback", item_ids: ["a1"], kind: "positive" },
+    ]);
+  });
+
+  it("does not send blank text", () => {
+    const { model, store } = connected();
+    expect(store.sendText("  \n ")).toBe(false);
+    expect(model.sent).toEqual([]);
+  });
+
+  it("is busy from a send until the response ends", () => {
+    const { model, store } = connected();
+    store.sendText("hi");
+    expect(store.busy()).toBe(true);
+    model.receive(batch(4, { type: "widget.response_start" }));
+    expect(store.busy()).toBe(true);
+    model.receive(batch(5, { type: "widget.response_end" }));
+    expect(store.busy()).toBe(false);
+  });
+
+  it("is busy while the is_responding trait says so", () => {
+    const { model, store } = connected();
+    model.set("is_responding", true);
+    expect(store.busy()).toBe(true);
+  });
+
+  it("settles a request with its reply", async () => {
+    const { model, store } = connected();
+    const result = store.request("list_threads", { limit: 20, after: null });
+    const sent = model.sent[0] as { type: string; request_id: string; method: string; params: unknown };
+    expect(sent).toMatchObject({ type: "request", method: "list_threads", params: { limit: 20, after: null } });
+    model.receive({ type: "reply", request_id: sent.request_id, ok: true, result: { data: [], has_more: false } });
+    await expect(result).resolves.toEqual({ data: [], has_more: false });
+  });
+
+  it("rejects a request whose reply is an error", async () => {
+    const { model, store } = connected();
+    const result = store.request("delete_thread", { thread_id: "t" });
+    const { request_id } = model.sent[0] as { request_id: string };
+    model.receive({ type: "reply", request_id, ok: false, error: "not found" });
+    await expect(result).rejects.toThrow("not found");
+  });
+
+  it("puts older items in front with load_older", async () => {
+    const { model, store } = connected();
+    model.receive(batch(4, added("u5")));
+    const done = store.loadOlder();
+    const { request_id } = model.sent[0] as { request_id: string };
+    model.receive({ type: "reply", request_id, ok: true, result: { items: [user("u4", "x")], has_more: false } });
+    await done;
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["u4", "u5"]);
+  });
+});
+
+describe("store: effects, options, announcements", () => {
+  it("hands client effects to listeners, once each", () => {
+    const { model, store } = connected();
+    const listener = vi.fn();
+    store.onEffect(listener);
+    model.receive(batch(4, { type: "client_effect", name: "highlight", data: { index: 3 } }));
+    model.receive(batch(4, { type: "client_effect", name: "highlight", data: { index: 3 } }));
+    expect(listener.mock.calls).toEqual([[{ name: "highlight", data: { index: 3 } }]]);
+  });
+
+  it("follows option traits", () => {
+    const { model, store } = connected();
+    model.set("title", "Helper");
+    model.set("prompts", [{ label: "Hi", prompt: "Say hi" }, "Plain"]);
+    expect(store.options.value.title).toBe("Helper");
+    expect(store.options.value.prompts).toEqual([
+      { label: "Hi", prompt: "Say hi" },
+      { label: "Plain", prompt: "Plain" },
+    ]);
+  });
+
+  it("flags a kernel on another protocol version", () => {
+    const model = new FakeModel({ _protocol_version: 2 });
+    expect(createStore(model).versionMismatch()).toBe(true);
+    expect(createStore(new FakeModel({ _protocol_version: 1 })).versionMismatch()).toBe(false);
+  });
+
+  it("announces an assistant message when it is done", () => {
+    const { model, store } = connected();
+    model.receive(batch(4, { type: "thread.item.added", item: assistant("a1") }));
+    expect(store.announcement.value).toBe("");
+    const done: AssistantMessageItem = assistant("a1", "All set.");
+    model.receive(batch(5, { type: "thread.item.done", item: done }));
+    expect(store.announcement.value).toBe("All set.");
+  });
+
+  it("removes its listeners on dispose", () => {
+    const model = new FakeModel();
+    const store = createStore(model);
+    store.dispose();
+    expect(model.listenerCount()).toBe(0);
+  });
+});
+
+describe("store: without a kernel", () => {
+  it("still shows the committed transcript when sending fails", () => {
+    const model = new FakeModel({ _transcript: [user("u1", "saved")] });
+    model.send = () => {
+      throw new Error("no comm");
+    };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const store = createStore(model);
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["u1"]);
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+  });
+});

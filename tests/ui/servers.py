@@ -1,0 +1,83 @@
+"""Servers the browser tests' notebooks import (copied next to each test notebook).
+
+Ordinary ChatKitServer subclasses with a paced, deterministic reply, so a test can watch
+the stream, stop it, or make it fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from chatkit.server import ChatKitServer
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ClientEffectEvent,
+    ClientToolCallItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+)
+
+from chatkit_widget import MemoryStore
+
+
+def chunks(text: str, size: int = 4) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+class PacedServer(ChatKitServer[dict[str, Any]]):
+    """Streams ``reply`` in 4-character deltas, ``delay`` seconds apart.
+
+    ``fail_times``: the first N responses raise midway. ``effects``: client effects sent
+    before the reply. ``client_tool``: ask the client for this tool first, then reply with
+    what it returned.
+    """
+
+    def __init__(self, reply: str = "Hello from the kernel.", delay: float = 0.01, *,
+                 fail_times: int = 0, effects: list[ClientEffectEvent] | None = None,
+                 client_tool: str | None = None, store: Any = None) -> None:
+        super().__init__(store if store is not None else MemoryStore())
+        self.reply, self.delay, self.fail_times = reply, delay, fail_times
+        self.effects = effects or []
+        self.client_tool = client_tool
+
+    async def respond(self, thread: ThreadMetadata, input_user_message: UserMessageItem | None,
+                      context: dict[str, Any]) -> AsyncIterator[ThreadStreamEvent]:
+        created = (input_user_message.created_at if input_user_message else thread.created_at)
+        reply = self.reply
+        if self.client_tool and input_user_message is not None:
+            yield ThreadItemDoneEvent(item=ClientToolCallItem(
+                id=self.store.generate_item_id("tool_call", thread, context),
+                thread_id=thread.id, created_at=created, call_id="call_1",
+                name=self.client_tool, arguments={},
+            ))
+            return
+        if self.client_tool:
+            last = await self.store.load_thread_items(thread.id, None, 1, "desc", context)
+            reply = f"The tool said {last.data[0].output}."  # type: ignore[union-attr]
+        for effect in self.effects:
+            yield effect
+        item = AssistantMessageItem(
+            id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
+            created_at=created, content=[],
+        )
+        yield ThreadItemAddedEvent(item=item)
+        parts = chunks(reply)
+        for n, delta in enumerate(parts):
+            if self.fail_times and n == len(parts) // 2:
+                self.fail_times -= 1
+                raise RuntimeError("the model fell over")
+            await asyncio.sleep(self.delay)
+            yield ThreadItemUpdatedEvent(
+                item_id=item.id,
+                update=AssistantMessageContentPartTextDelta(content_index=0, delta=delta),
+            )
+        item.content = [AssistantMessageContent(text=reply)]
+        yield ThreadItemDoneEvent(item=item)

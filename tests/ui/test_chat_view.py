@@ -1,0 +1,197 @@
+"""The chat view in a real JupyterLab and Chromium: type, stream, stop, retry, reload,
+two views, themes, and hostile model output."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import LabPage
+
+SETUP = """
+from servers import PacedServer
+from chatkit_widget import ChatKitWidget
+"""
+
+
+def chat_root(lab_page: LabPage, n: int = 0):
+    return lab_page.page.locator(".ckw-root").nth(n)
+
+
+def type_and_send(lab_page: LabPage, text: str, n: int = 0) -> None:
+    composer = chat_root(lab_page, n).get_by_role("textbox", name="Message")
+    composer.click()
+    composer.fill(text)
+    composer.press("Enter")
+
+
+def test_typing_a_message_streams_the_reply_in(lab_page: LabPage):
+    reply = "Streaming **works**: " + "word " * 60
+    lab_page.write_notebook("type.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02), greeting='Hi there')\nchat",
+    ])
+    lab_page.open("type.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    expect(root.get_by_text("Hi there")).to_be_visible()
+
+    type_and_send(lab_page, "hello from the browser")
+
+    expect(root.locator(".ckw-user")).to_contain_text("hello from the browser")
+    assistant = root.locator(".ckw-assistant").last
+    # Mid-stream: some text, not all of it, and the composer's Stop button is offered.
+    expect(assistant).to_contain_text("Streaming")
+    expect(root.get_by_role("button", name="Stop")).to_be_visible()
+    expect(assistant).to_contain_text("word word", timeout=20_000)
+    expect(root.get_by_role("button", name="Stop")).to_be_hidden(timeout=20_000)
+    expect(assistant.locator("strong")).to_have_text("works")
+    assert assistant.inner_text().count("word") == 60
+    lab_page.screenshot("view-reply-light", root)
+
+
+def test_stop_ends_the_stream_and_keeps_the_partial_text(lab_page: LabPage):
+    reply = " ".join(f"w{n}" for n in range(400))
+    lab_page.write_notebook("stop.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02))\nchat",
+    ])
+    lab_page.open("stop.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "go")
+    expect(root.locator(".ckw-assistant").last).to_contain_text("w10")
+
+    root.get_by_role("button", name="Stop").click()
+
+    expect(root.get_by_role("button", name="Stop")).to_be_hidden()
+    composer = root.get_by_role("textbox", name="Message")
+    expect(composer).to_be_enabled()
+    shown = root.locator(".ckw-assistant").last.inner_text()
+    assert "w10" in shown and "w399" not in shown
+
+
+def test_retry_after_an_error(lab_page: LabPage):
+    lab_page.write_notebook("retry.ipynb", [
+        SETUP + "chat = ChatKitWidget(PacedServer('Recovered fine.', delay=0.01, fail_times=1))\nchat",
+    ])
+    lab_page.open("retry.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "please")
+
+    alert = root.get_by_role("alert")
+    expect(alert).to_be_visible()
+    alert.get_by_role("button", name="Retry").click()
+
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Recovered fine.")
+    expect(root.get_by_role("alert")).to_have_count(0)
+    expect(root.get_by_role("textbox", name="Message")).to_be_enabled()
+
+
+def test_reloading_the_page_shows_the_thread(lab_page: LabPage):
+    lab_page.write_notebook("reload.ipynb", [
+        SETUP + "chat = ChatKitWidget(PacedServer('Still here after a reload.', delay=0.005))\nchat",
+    ])
+    lab_page.open("reload.ipynb")
+    lab_page.run_all()
+    type_and_send(lab_page, "remember me")
+    expect(chat_root(lab_page).locator(".ckw-assistant").last).to_contain_text("after a reload")
+    lab_page.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+
+    lab_page.page.reload()
+    lab_page.page.wait_for_function(
+        "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+        timeout=60_000,
+    )
+
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-user")).to_contain_text("remember me")
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Still here after a reload.")
+
+
+def test_two_views_of_one_chat_stay_in_sync(lab_page: LabPage):
+    lab_page.write_notebook("two.ipynb", [
+        SETUP + "chat = ChatKitWidget(PacedServer('Both views see this.', delay=0.01))\nchat",
+        "chat",
+    ])
+    lab_page.open("two.ipynb")
+    lab_page.run_all()
+    expect(lab_page.page.locator(".ckw-root")).to_have_count(2)
+
+    type_and_send(lab_page, "one message", n=0)
+
+    for n in (0, 1):
+        root = chat_root(lab_page, n)
+        expect(root.locator(".ckw-user")).to_contain_text("one message")
+        expect(root.locator(".ckw-assistant").last).to_contain_text("Both views see this.")
+
+
+def test_light_and_dark_themes(lab_page: LabPage):
+    lab_page.write_notebook("theme.ipynb", [
+        SETUP + "chat = ChatKitWidget(PacedServer('A **themed** reply with `code`.', delay=0.001),"
+        " title='Theme check', prompts=[{'label': 'Say hi', 'prompt': 'hi'}])\nchat",
+    ])
+    lab_page.open("theme.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    root.get_by_role("button", name="Say hi").click()
+    expect(root.locator(".ckw-assistant").last).to_contain_text("themed reply")
+
+    light_bg = root.evaluate("el => getComputedStyle(el).backgroundColor")
+    lab_page.screenshot("view-light", root)
+    lab_page.set_theme("JupyterLab Dark")
+    expect(root).not_to_have_css("background-color", light_bg)
+    dark_bg = root.evaluate("el => getComputedStyle(el).backgroundColor")
+    lab_page.screenshot("view-dark", root)
+    assert _luminance(dark_bg) < _luminance(light_bg)
+
+
+def _luminance(css_color: str) -> float:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+HOSTILE = r"""
+<script>window.__xss = 1; console.log('XSS-MARKER script')</script>
+<img src="x" onerror="console.log('XSS-MARKER img'); window.__xss = 1">
+[click me](javascript:console.log('XSS-MARKER link'))
+<a href="javascript:window.__xss=1">raw link</a>
+<svg onload="console.log('XSS-MARKER svg')"><circle r="4"></circle></svg>
+<iframe src="javascript:console.log('XSS-MARKER iframe')"></iframe>
+<iframe srcdoc="<script>parent.console.log('XSS-MARKER srcdoc')</script>"></iframe>
+<style>body { display: none !important }</style>
+<div style="background:url(https://evil.example/x.png)">styled</div>
+![remote](https://evil.example/pixel.png)
+<form action="https://evil.example"><input name="q"></form>
+<object data="javascript:alert(1)"></object>
+<details open ontoggle="console.log('XSS-MARKER details')">x</details>
+Last line stays.
+"""
+
+
+def test_hostile_model_output_is_sanitized(lab_page: LabPage):
+    lab_page.write_notebook("xss.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001))\nchat",
+    ])
+    lab_page.open("xss.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "be evil")
+    assistant = root.locator(".ckw-assistant").last
+    expect(assistant).to_contain_text("Last line stays.")
+    lab_page.page.wait_for_timeout(500)  # give any injected handler a chance to run
+
+    assert lab_page.dialogs == []
+    assert not [line for line in lab_page.console if "XSS-MARKER" in line]
+    assert lab_page.page.evaluate("() => window.__xss") is None
+    assert lab_page.external_requests == []
+    for selector in ("script", "iframe", "object", "form", "style", "svg[onload]", "[onerror]",
+                     "[ontoggle]", "a[href^='javascript']"):
+        assert assistant.locator(selector).count() == 0, selector
+    # The injected <style> must not reach the page: body and the chat stay displayed.
+    assert lab_page.page.evaluate("() => getComputedStyle(document.body).display") != "none"
+    expect(root).to_be_visible()
+    links = assistant.locator("a[href]")
+    for n in range(links.count()):
+        assert links.nth(n).get_attribute("rel") == "noopener noreferrer"
+        assert links.nth(n).get_attribute("target") == "_blank"
