@@ -464,7 +464,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):
-            data["text/markdown"] = self.to_markdown()
+            data["text/markdown"] = (
+                self.to_markdown()
+                if self._client.state.items
+                else "*A ChatKit chat: run this cell in Jupyter to show it.*"
+            )
         return bundle
 
 

@@ -3,6 +3,8 @@
 
 import { h, render as renderPreact } from "preact";
 import { App } from "./components/App";
+import { renderMarkdown } from "./markdown";
+import { perfHook } from "./perf";
 import type { AnyModel } from "./protocol";
 import { createStore, type Store } from "./store";
 import "./styles.css";
@@ -24,6 +26,8 @@ function findStore(model: AnyModel): Store | undefined {
 }
 
 function initialize({ model }: { model: AnyModel }) {
+  const perf = perfHook();
+  if (perf) perf.renderMarkdown = (text) => renderMarkdown(text);
   const entry = { model, store: createStore(model) };
   stores.add(entry);
   return () => {

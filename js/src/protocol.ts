@@ -14,6 +14,8 @@ export const TEXT_DELTA = "assistant_message.content_part.text_delta";
 export const RESPONSE_START = "widget.response_start";
 export const RESPONSE_END = "widget.response_end";
 export const ITEMS_REMOVED = "widget.items_removed";
+/** Stands for `thread.item.done` when the finished item equals what the view streamed. */
+export const ITEM_DONE = "widget.item_done";
 
 /** Everything a view needs to draw the chat from nothing. */
 export interface ViewState {
@@ -35,7 +37,8 @@ export interface ViewState {
 export type WidgetEvent =
   | { type: typeof RESPONSE_START }
   | { type: typeof RESPONSE_END }
-  | { type: typeof ITEMS_REMOVED; item_ids: string[] };
+  | { type: typeof ITEMS_REMOVED; item_ids: string[] }
+  | { type: typeof ITEM_DONE; item_id: string };
 
 export type BatchEvent = ThreadStreamEvent | WidgetEvent;
 
@@ -45,12 +48,16 @@ export interface BatchMessage {
   type: "batch";
   seq: number;
   events: BatchEvent[];
+  /** Send time (ms since the epoch), added only by benchmarks. */
+  t?: number;
 }
 
 export interface SnapshotMessage {
   type: "snapshot";
   seq: number;
   state: ViewState;
+  /** Send time (ms since the epoch), added only by benchmarks. */
+  t?: number;
 }
 
 export interface ReplyMessage {
@@ -108,7 +115,8 @@ export type ViewMessage = Sync | Send | Cancel | Retry | NewThread | OpenThread 
 /** The request methods the kernel answers, with their params and results. */
 export interface RequestMethods {
   list_threads: { params: { limit: number; after: string | null }; result: import("./chatkit").Page<Thread> };
-  load_older: { params: Record<string, never>; result: { items: ThreadItem[]; has_more: boolean } };
+  /** The older items arrive as a snapshot before the reply. */
+  load_older: { params: Record<string, never>; result: { loaded?: number; items?: ThreadItem[]; has_more?: boolean } };
   rename_thread: { params: { thread_id: string; title: string }; result: unknown };
   delete_thread: { params: { thread_id: string }; result: unknown };
 }

@@ -15,7 +15,7 @@ import type {
   WidgetNode,
   WorkflowItem,
 } from "./chatkit";
-import { type BatchEvent, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, type ViewState } from "./protocol";
+import { type BatchEvent, ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, type ViewState } from "./protocol";
 
 export interface ChatState extends ViewState {
   /** Items added but not done yet (streaming). */
@@ -43,6 +43,12 @@ export function fromTraits(thread: unknown, transcript: unknown): ChatState {
     thread: isObject(thread) ? stripItems(thread as unknown as Thread) : null,
     items: Array.isArray(transcript) ? (transcript.filter(isObject) as unknown as ThreadItem[]) : [],
   };
+}
+
+/** The finished items: what the `_transcript` trait holds (and a saved notebook shows). */
+export function finishedItems(state: ChatState): ThreadItem[] {
+  if (state.open.length === 0) return state.items as ThreadItem[];
+  return state.items.filter((item) => !state.open.includes(item.id));
 }
 
 /** A snapshot replaces the state entirely. */
@@ -79,6 +85,11 @@ export function reduce(state: ChatState, event: BatchEvent): ChatState {
       return { ...state, responding: false, progress: null, stream_options: null, open: [] };
     case ITEMS_REMOVED:
       return removeItems(state, new Set(event.item_ids));
+    case ITEM_DONE:
+      // The item is final as streamed: it only stops being open.
+      return state.open.includes(event.item_id)
+        ? { ...state, open: state.open.filter((id) => id !== event.item_id) }
+        : state;
     case "thread.created":
     case "thread.updated": {
       const thread = stripItems(event.thread);

@@ -14,7 +14,8 @@ import {
   type RequestMethods,
   type ViewMessage,
 } from "./protocol";
-import { type ChatState, fromSnapshot, fromTraits, prependItems, reduceAll } from "./state";
+import { type PerfHook, perfHook, tracePerf } from "./perf";
+import { type ChatState, finishedItems, fromSnapshot, fromTraits, prependItems, reduceAll } from "./state";
 
 export interface Effect {
   name: string;
@@ -27,6 +28,11 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const SYNC_RETRY_MS = 5_000;
 /** After a send, the send button stays off until the response starts, at most this long. */
 const SENDING_TIMEOUT_MS = 10_000;
+/**
+ * No word from the kernel this long after the first sync: the model has no live comm (a
+ * saved notebook reopened, the kernel gone). A busy kernel answers later and clears it.
+ */
+const OFFLINE_AFTER_MS = 4_000;
 
 export type Store = ReturnType<typeof createStore>;
 
@@ -39,12 +45,18 @@ export function createStore(model: AnyModel) {
   const sending = signal(false);
   /** The last finished reply, for the polite live region. */
   const announcement = signal("");
+  /** Heard from the kernel (true), gave up waiting (false), or not known yet (null). */
+  const connected = signal<boolean | null>(null);
 
   let lastSeq: number | null = null;
   /** A sync is out: batches are ignored until its snapshot arrives. */
   let awaitingSnapshot = false;
   let syncSentAt = 0;
   let sendingTimer: ReturnType<typeof setTimeout> | undefined;
+  let offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What this view last wrote to the `_transcript` / `_thread` traits. */
+  let savedItems: unknown = model.get("_transcript");
+  let savedThread: unknown = model.get("_thread");
   const effectListeners = new Set<(effect: Effect) => void>();
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
 
@@ -61,6 +73,37 @@ export function createStore(model: AnyModel) {
     awaitingSnapshot = true;
     syncSentAt = Date.now();
     post({ type: "sync" });
+    if (connected.value !== true && offlineTimer === undefined) {
+      offlineTimer = setTimeout(() => {
+        if (connected.value !== true) connected.value = false;
+      }, OFFLINE_AFTER_MS);
+    }
+  }
+
+  /**
+   * The kernel does not resend `_transcript` after each response (that would be the whole
+   * thread every time): each view keeps its own model's copy current instead, without a
+   * round trip, so a notebook saved with widget state shows the conversation.
+   */
+  function save(next: ChatState): void {
+    try {
+      const items = finishedItems(next);
+      if (!sameItems(items, savedItems)) {
+        savedItems = items;
+        model.set("_transcript", items);
+      }
+      if (next.thread !== savedThread) {
+        savedThread = next.thread;
+        model.set("_thread", next.thread);
+      }
+    } catch (error) {
+      console.warn("chatkit-widget: cannot keep the transcript trait current", error);
+    }
+  }
+
+  function setState(next: ChatState): void {
+    state.value = next;
+    save(next);
   }
 
   function setSending(value: boolean): void {
@@ -85,7 +128,7 @@ export function createStore(model: AnyModel) {
     const before = state.value;
     const after = reduceAll(before, events);
     batchSignals(() => {
-      state.value = after;
+      setState(after);
       if (events.some((event) => event?.type === "widget.response_start" || event?.type === "error")) {
         setSending(false);
       }
@@ -112,6 +155,17 @@ export function createStore(model: AnyModel) {
   function onMessage(message: unknown): void {
     if (!isKernelMessage(message)) return;
     const msg: KernelMessage = message;
+    if (connected.value !== true) {
+      clearTimeout(offlineTimer);
+      connected.value = true;
+    }
+    const perf = perfHook();
+    const start = perf ? performance.now() : 0;
+    route(msg);
+    if (perf) tracePerf(perf as PerfHook, msg, start);
+  }
+
+  function route(msg: KernelMessage): void {
     switch (msg.type) {
       case "batch":
         onBatch(msg);
@@ -120,7 +174,7 @@ export function createStore(model: AnyModel) {
         awaitingSnapshot = false;
         lastSeq = msg.seq;
         batchSignals(() => {
-          state.value = fromSnapshot(msg.state);
+          setState(fromSnapshot(msg.state));
           if (!msg.state.responding) setSending(false);
         });
         break;
@@ -136,7 +190,10 @@ export function createStore(model: AnyModel) {
   // The committed traits only matter until the first snapshot: after that the stream is
   // ahead of them. Without a kernel (a saved notebook) they are all there is.
   const onTraitsChange = () => {
-    if (lastSeq === null) state.value = fromTraits(model.get("_thread"), model.get("_transcript"));
+    if (lastSeq !== null) return;
+    savedItems = model.get("_transcript");
+    savedThread = model.get("_thread");
+    state.value = fromTraits(savedThread, savedItems);
   };
 
   model.on("msg:custom", onMessage);
@@ -169,6 +226,11 @@ export function createStore(model: AnyModel) {
     protocolVersion,
     sending,
     announcement,
+    connected,
+    /** No kernel answers this view (a saved notebook): it shows the saved transcript. */
+    offline(): boolean {
+      return connected.value === false;
+    },
     /** True when the kernel speaks another protocol version than this view. */
     versionMismatch(): boolean {
       const version = protocolVersion.value;
@@ -196,8 +258,10 @@ export function createStore(model: AnyModel) {
     request,
     async loadOlder(): Promise<void> {
       const result = await request("load_older", {});
+      // The kernel sends the older items as a snapshot before it replies; a reply that
+      // carries them itself is applied here.
       const items: ThreadItem[] = Array.isArray(result?.items) ? result.items : [];
-      state.value = prependItems(state.value, items, Boolean(result?.has_more));
+      if (items.length) setState(prependItems(state.value, items, Boolean(result?.has_more)));
     },
     onEffect(listener: (effect: Effect) => void): () => void {
       effectListeners.add(listener);
@@ -211,6 +275,7 @@ export function createStore(model: AnyModel) {
       model.off("change:_thread", onTraitsChange);
       model.off("change:_transcript", onTraitsChange);
       clearTimeout(sendingTimer);
+      clearTimeout(offlineTimer);
       for (const entry of pending.values()) {
         clearTimeout(entry.timer as ReturnType<typeof setTimeout>);
         entry.reject(new Error("widget closed"));
@@ -219,6 +284,14 @@ export function createStore(model: AnyModel) {
       effectListeners.clear();
     },
   };
+}
+
+/** Same items in the same order (the reducer keeps unchanged items' identity). */
+function sameItems(items: readonly unknown[], saved: unknown): boolean {
+  if (items === saved) return true;
+  if (!Array.isArray(saved) || saved.length !== items.length) return false;
+  for (let i = 0; i < items.length; i++) if (items[i] !== saved[i]) return false;
+  return true;
 }
 
 /** Text of assistant messages that finished in this step, for screen readers. */

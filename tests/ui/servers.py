@@ -17,6 +17,7 @@ from chatkit.types import (
     AssistantMessageItem,
     ClientEffectEvent,
     ClientToolCallItem,
+    ProgressUpdateEvent,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
@@ -37,21 +38,34 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
 
     ``fail_times``: the first N responses raise midway. ``effects``: client effects sent
     before the reply. ``client_tool``: ask the client for this tool first, then reply with
-    what it returned.
+    what it returned. ``replies``: reply with these in turn (cycling; overrides ``reply``).
+    ``progress``: a progress line shown for ``progress_for`` seconds before the reply.
+    ``titles``: name each new thread after its first user message.
     """
 
     def __init__(self, reply: str = "Hello from the kernel.", delay: float = 0.01, *,
                  fail_times: int = 0, effects: list[ClientEffectEvent] | None = None,
-                 client_tool: str | None = None, store: Any = None) -> None:
+                 client_tool: str | None = None, store: Any = None,
+                 replies: list[str] | None = None, progress: str | None = None,
+                 progress_for: float = 0.0, titles: bool = False) -> None:
         super().__init__(store if store is not None else MemoryStore())
         self.reply, self.delay, self.fail_times = reply, delay, fail_times
         self.effects = effects or []
         self.client_tool = client_tool
+        self.replies, self.responses = list(replies or []), 0
+        self.progress, self.progress_for, self.titles = progress, progress_for, titles
 
     async def respond(self, thread: ThreadMetadata, input_user_message: UserMessageItem | None,
                       context: dict[str, Any]) -> AsyncIterator[ThreadStreamEvent]:
         created = (input_user_message.created_at if input_user_message else thread.created_at)
         reply = self.reply
+        if self.replies:
+            reply = self.replies[self.responses % len(self.replies)]
+        self.responses += 1
+        if self.titles and not thread.title and input_user_message is not None:
+            thread.title = "".join(
+                getattr(part, "text", "") for part in input_user_message.content
+            ).strip()[:40]
         if self.client_tool and input_user_message is not None:
             yield ThreadItemDoneEvent(item=ClientToolCallItem(
                 id=self.store.generate_item_id("tool_call", thread, context),
@@ -64,6 +78,9 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
             reply = f"The tool said {last.data[0].output}."  # type: ignore[union-attr]
         for effect in self.effects:
             yield effect
+        if self.progress:
+            yield ProgressUpdateEvent(icon="search", text=self.progress)
+            await asyncio.sleep(self.progress_for)
         item = AssistantMessageItem(
             id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
             created_at=created, content=[],

@@ -64,7 +64,7 @@ export function App({ store }: { store: Store }) {
 
   const sent = () => setSendTick((tick) => tick + 1);
   const sendPrompt = (text: string) => {
-    if (!store.busy() && store.sendText(text)) sent();
+    if (!store.busy() && !store.offline() && store.sendText(text)) sent();
   };
 
   return (

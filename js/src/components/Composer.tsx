@@ -15,7 +15,8 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   const responding = state.responding || store.kernelResponding.value;
   const canCancel = responding && state.stream_options?.allow_cancel === true;
   const status = state.thread?.status;
-  const locked = status !== undefined && status.type !== "active";
+  const offline = store.offline();
+  const locked = (status !== undefined && status.type !== "active") || offline;
   const canSend = !busy && !locked && text.trim().length > 0;
 
   // Grow with the text up to a limit, then scroll inside.
@@ -45,7 +46,9 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   };
   const stop = (event: Event) => event.stopPropagation();
 
-  const placeholder = locked
+  const placeholder = offline
+    ? "Kernel not connected"
+    : locked
     ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
     : options.placeholder;
 
@@ -91,6 +94,12 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
           </button>
         )}
       </form>
+      {offline ? (
+        <div class="ckw-offline" role="status">
+          <Icon name="info" size={14} />
+          Kernel not connected: this is the saved conversation. Run the cell again to chat.
+        </div>
+      ) : null}
       {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}
     </div>
   );
