@@ -195,3 +195,27 @@ def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     for n in range(links.count()):
         assert links.nth(n).get_attribute("rel") == "noopener noreferrer"
         assert links.nth(n).get_attribute("target") == "_blank"
+
+
+def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage):
+    # ~15 s of streaming: long enough to outlast a page reload on a slow machine.
+    reply = " ".join(f"w{n}" for n in range(300))
+    lab_page.write_notebook("midreload.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.04))\nchat",
+    ])
+    lab_page.open("midreload.ipynb")
+    lab_page.run_all()
+    type_and_send(lab_page, "long one")
+    expect(chat_root(lab_page).locator(".ckw-assistant").last).to_contain_text("w5")
+    lab_page.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+
+    lab_page.page.reload()
+
+    root = chat_root(lab_page)
+    assistant = root.locator(".ckw-assistant").last
+    expect(assistant).to_contain_text("w5", timeout=60_000)
+    shown_early = assistant.inner_text()
+    assert "w299" not in shown_early  # still streaming when the new view caught up
+    expect(assistant).to_contain_text("w299", timeout=40_000)
+    expect(root.get_by_role("textbox", name="Message")).to_be_enabled()
+    assert assistant.inner_text().split() == reply.split()
