@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AssistantMessageItem, ThreadItem, WidgetItem, WorkflowItem } from "../src/chatkit";
 import type { BatchEvent, ViewState } from "../src/protocol";
-import { type ChatState, emptyState, fromSnapshot, fromTraits, prependItems, reduce, reduceAll } from "../src/state";
+import { type ChatState, emptyState, finishedItems, fromSnapshot, fromTraits, prependItems, reduce, reduceAll } from "../src/state";
 import { assistant, thread, user, workflow } from "./fixtures";
 
 const withItems = (...items: ThreadItem[]): ChatState => ({ ...emptyState, thread: thread(), items });
@@ -66,6 +66,27 @@ describe("reducer: items", () => {
     expect(textOf(state, "a1")).toEqual(["final text"]);
     expect(state.open).toEqual([]);
     expect(state.items).toHaveLength(1);
+  });
+
+  it("closes a streamed item on widget.item_done and keeps its streamed text", () => {
+    let state = reduce(withItems(), { type: "thread.item.added", item: assistant("a1") });
+    state = reduce(state, {
+      type: "thread.item.updated",
+      item_id: "a1",
+      update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta: "streamed" },
+    });
+    const before = state.items;
+    state = reduce(state, { type: "widget.item_done", item_id: "a1" });
+    expect(state.open).toEqual([]);
+    expect(state.items).toBe(before);
+    expect(textOf(state, "a1")).toEqual(["streamed"]);
+  });
+
+  it("lists the finished items: all but the open ones, the same array when none is open", () => {
+    const state = reduce(withItems(user("u1", "hi")), { type: "thread.item.added", item: assistant("a1") });
+    expect(finishedItems(state).map((item) => item.id)).toEqual(["u1"]);
+    const done = reduce(state, { type: "widget.item_done", item_id: "a1" });
+    expect(finishedItems(done)).toBe(done.items);
   });
 
   it("removes an item", () => {

@@ -98,6 +98,81 @@ describe("store: sequence numbers", () => {
   });
 });
 
+describe("store: the transcript trait a saved notebook shows", () => {
+  const delta = (id: string, text: string): BatchEvent => ({
+    type: "thread.item.updated",
+    item_id: id,
+    update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta: text },
+  });
+  const ids = (value: unknown) => (value as { id: string }[]).map((item) => item.id);
+
+  it("keeps _transcript to the finished items, on the model only (no message, no save)", () => {
+    const { model } = connected();
+    const save = vi.spyOn(model, "save_changes");
+    model.receive(batch(4, { type: "widget.response_start" }, { type: "thread.item.done", item: user("u1", "hi") }));
+    model.receive(batch(5, { type: "thread.item.added", item: assistant("a1") }, delta("a1", "Hel")));
+    expect(ids(model.get("_transcript"))).toEqual(["u1"]);
+    model.receive(batch(6, delta("a1", "lo"), { type: "widget.item_done", item_id: "a1" }, { type: "widget.response_end" }));
+    const transcript = model.get("_transcript") as AssistantMessageItem[];
+    expect(ids(transcript)).toEqual(["u1", "a1"]);
+    expect(transcript[1]?.content[0]?.text).toBe("Hello");
+    expect(model.sent).toEqual([]);
+    expect(save).not.toHaveBeenCalled();
+  });
+
+  it("does not touch the trait while only an open item streams", () => {
+    const { model } = connected();
+    model.receive(batch(4, { type: "thread.item.added", item: assistant("a1") }));
+    const set = vi.spyOn(model, "set");
+    model.receive(batch(5, delta("a1", "more")));
+    model.receive(batch(6, delta("a1", " text")));
+    expect(set).not.toHaveBeenCalled();
+  });
+
+  it("follows snapshots, removals and thread switches", () => {
+    const { model } = connected();
+    model.receive(snapshot(4, { thread: thread("thr_2", "Other"), items: [user("u1", "a"), assistant("a1", "b")] }));
+    expect(ids(model.get("_transcript"))).toEqual(["u1", "a1"]);
+    expect((model.get("_thread") as { id: string }).id).toBe("thr_2");
+    model.receive(batch(5, { type: "widget.items_removed", item_ids: ["a1"] }));
+    expect(ids(model.get("_transcript"))).toEqual(["u1"]);
+    model.receive(snapshot(6, { thread: null, items: [] }));
+    expect(model.get("_transcript")).toEqual([]);
+    expect(model.get("_thread")).toBeNull();
+  });
+});
+
+describe("store: without a kernel", () => {
+  it("says offline when no kernel answers the sync, and online once one does", () => {
+    vi.useFakeTimers();
+    try {
+      const model = new FakeModel({ _transcript: [user("u1", "saved")] });
+      const store = createStore(model);
+      expect(store.offline()).toBe(false);
+      vi.advanceTimersByTime(5_000);
+      expect(store.offline()).toBe(true);
+      expect(store.state.value.items.map((item) => item.id)).toEqual(["u1"]);
+      model.receive(snapshot(1, { items: [user("u1", "saved")] }));
+      expect(store.offline()).toBe(false);
+      store.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("is never offline once the kernel answered", () => {
+    vi.useFakeTimers();
+    try {
+      const { store } = connected();
+      vi.advanceTimersByTime(60_000);
+      expect(store.offline()).toBe(false);
+      store.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("store: intents and replies", () => {
   it("sends exactly the protocol's view messages", () => {
     const { model, store } = connected();
@@ -164,6 +239,17 @@ describe("store: intents and replies", () => {
     model.receive({ type: "reply", request_id, ok: true, result: { items: [user("u4", "x")], has_more: false } });
     await done;
     expect(store.state.value.items.map((item) => item.id)).toEqual(["u4", "u5"]);
+  });
+
+  it("keeps the older page the kernel sent as a snapshot when the reply only counts it", async () => {
+    const { model, store } = connected();
+    const done = store.loadOlder();
+    const { request_id } = model.sent[0] as { request_id: string };
+    model.receive(snapshot(3, { items: [user("u3", "x"), user("u4", "y")], has_more: true }));
+    model.receive({ type: "reply", request_id, ok: true, result: { loaded: 1 } });
+    await done;
+    expect(store.state.value.items.map((item) => item.id)).toEqual(["u3", "u4"]);
+    expect(store.state.value.has_more).toBe(true);
   });
 });
 

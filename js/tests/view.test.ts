@@ -1,7 +1,7 @@
 // The rendered view, driven like anywidget drives it: initialize per model, render per view.
 
-import { afterEach, describe, expect, it } from "vitest";
-import type { BatchEvent } from "../src/protocol";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AnyModel, BatchEvent } from "../src/protocol";
 import widget, { EFFECT_EVENT } from "../src/index";
 import { assistant, FakeModel, thread, user } from "./fixtures";
 
@@ -377,6 +377,46 @@ describe("errors, notices and retry", () => {
   });
 });
 
+/** What anywidget hands each hook: a fresh object whose methods are bound to the model. */
+function proxy(model: FakeModel): AnyModel {
+  return {
+    get: model.get.bind(model),
+    set: model.set.bind(model),
+    save_changes: model.save_changes.bind(model),
+    send: model.send.bind(model),
+    on: model.on.bind(model),
+    off: model.off.bind(model),
+  };
+}
+
+describe("a saved notebook (no kernel)", () => {
+  it("shows the saved transcript, and a disabled composer once no kernel answers", async () => {
+    vi.useFakeTimers();
+    try {
+      const model = new FakeModel(fresh({ _thread: thread("thr_1", "Saved chat"), _transcript: [user("u1", "question"), assistant("a1", "The **answer**.")] }));
+      const cleanupModel = widget.initialize({ model });
+      const el = document.createElement("div");
+      document.body.append(el);
+      const cleanupView = widget.render({ model, el });
+      cleanups.push(() => {
+        cleanupView();
+        cleanupModel();
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(q(el, ".ckw-user-bubble")?.textContent).toBe("question");
+      expect(q(el, ".ckw-assistant strong")?.textContent).toBe("answer");
+      expect((q(el, "textarea") as HTMLTextAreaElement).disabled).toBe(false);
+      await vi.advanceTimersByTimeAsync(5_000);
+      const area = q(el, "textarea") as HTMLTextAreaElement;
+      expect(area.disabled).toBe(true);
+      expect(area.placeholder).toBe("Kernel not connected");
+      expect(q(el, ".ckw-offline")?.textContent).toContain("Kernel not connected");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("views of one model", () => {
   it("share one store: one sync, the same state in both", async () => {
     const model = new FakeModel(fresh());
@@ -394,6 +434,32 @@ describe("views of one model", () => {
     await tick();
     expect(q(first, ".ckw-user-bubble")?.textContent).toBe("shared");
     expect(q(second, ".ckw-user-bubble")?.textContent).toBe("shared");
+  });
+
+  it("share one store when each hook gets its own proxy of the model (as anywidget does)", async () => {
+    const model = new FakeModel(fresh());
+    const other = new FakeModel(fresh());
+    const cleanupModels = [widget.initialize({ model: proxy(model) }), widget.initialize({ model: proxy(other) })];
+    const first = document.createElement("div");
+    document.body.append(first);
+    const views = [widget.render({ model: proxy(model), el: first })];
+    cleanups.push(() => {
+      for (const c of [...views, ...cleanupModels]) c();
+    });
+    const state = { thread: thread(), items: [user("u1", "shared")], has_more: false, responding: false, progress: null, stream_options: null, error: null };
+    model.receive({ type: "snapshot", seq: 1, state });
+    other.receive({ type: "snapshot", seq: 1, state: { ...state, items: [user("o1", "other")] } });
+    // The store rewrote _transcript: a view that attaches later still finds it.
+    model.receive({ type: "batch", seq: 2, events: [{ type: "thread.item.done", item: assistant("a1", "streamed") }] });
+    const second = document.createElement("div");
+    document.body.append(second);
+    views.push(widget.render({ model: proxy(model), el: second }));
+    await tick();
+    expect(model.sent).toEqual([{ type: "sync" }]);
+    for (const el of [first, second]) {
+      expect(q(el, ".ckw-user-bubble")?.textContent).toBe("shared");
+      expect(q(el, ".ckw-assistant")?.textContent).toContain("streamed");
+    }
   });
 
   it("re-dispatches client effects as DOM events on the view's root", async () => {
