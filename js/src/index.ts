@@ -3,7 +3,7 @@
 
 import { h, render as renderPreact } from "preact";
 import { App } from "./components/App";
-import { renderMarkdown } from "./markdown";
+import { renderWhole, renderWholeBuilt } from "./markdown";
 import { perfHook } from "./perf";
 import type { AnyModel } from "./protocol";
 import { createStore, type Store } from "./store";
@@ -27,7 +27,10 @@ function findStore(model: AnyModel): Store | undefined {
 
 function initialize({ model }: { model: AnyModel }) {
   const perf = perfHook();
-  if (perf) perf.renderMarkdown = (text) => renderMarkdown(text);
+  if (perf) {
+    perf.renderWhole = (text) => renderWhole(text);
+    perf.renderWholeBuilt = (text) => renderWholeBuilt(text);
+  }
   const entry = { model, store: createStore(model) };
   stores.add(entry);
   return () => {

@@ -7,6 +7,7 @@
 // When the stream is done the result equals a one-shot render of the whole text.
 
 import { Marked, type Token, type Tokens, type TokensList } from "marked";
+import { buildBlocks } from "./blocks";
 import { highlight } from "./highlight";
 import { type SanitizeContext, sanitize } from "./sanitize";
 
@@ -24,19 +25,43 @@ md.use({
   },
 });
 
-function lex(src: string, links: Links): TokensList {
+/** marked's block lexer with the view's options (exported for tests). */
+export function lex(src: string, links: Links = {}): TokensList {
   const lexer = new md.Lexer(md.defaults);
   // Reference definitions seen in earlier (frozen) blocks still resolve in the tail.
   Object.assign(lexer.tokens.links, links);
   return lexer.lex(src);
 }
 
-/** Render block tokens to a sanitized fragment, with code-block chrome added. */
-function renderTokens(tokens: Token[], context: SanitizeContext): DocumentFragment {
-  const html = md.parser(tokens);
-  const fragment = sanitize(html, context);
+/**
+ * Render block tokens to safe nodes, with code-block chrome added: built straight from
+ * the tokens (blocks.ts), or, for raw HTML, marked's HTML through the sanitizer.
+ */
+export function renderTokens(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
+  const fragment = buildBlocks(tokens, context) ?? sanitize(md.parser(tokens), context);
   decorateCodeBlocks(fragment);
   return fragment;
+}
+
+/** Render block tokens the conventional way: marked's HTML, then the sanitizer. */
+export function renderTokensAsHtml(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
+  const fragment = sanitize(md.parser(tokens), context);
+  decorateCodeBlocks(fragment);
+  return fragment;
+}
+
+const CLOSED_BY_BLANK_LINE = new Set(["paragraph", "heading", "table", "blockquote", "hr"]);
+
+/** `tokens[index]` cannot continue: a blank line separates it from the block at `next`. */
+function endsAtBlankLine(tokens: Token[], index: number, next: number): boolean {
+  const token = tokens[index] as Token;
+  const fenced = token.type === "code" && /^ {0,3}(`{3,}|~{3,})/.test(token.raw);
+  if (!fenced && !CLOSED_BY_BLANK_LINE.has(token.type)) return false; // lists, indented code, HTML go on
+  const between = tokens
+    .slice(index + 1, next)
+    .map((t) => t.raw)
+    .join("");
+  return /\n[ \t]*\n/.test(`${token.raw.endsWith("\n") ? "\n" : ""}${between}`);
 }
 
 function decorateCodeBlocks(root: DocumentFragment | Element): void {
@@ -44,17 +69,28 @@ function decorateCodeBlocks(root: DocumentFragment | Element): void {
     const code = pre.querySelector("code");
     const language = /(?:^|\s)language-(\S+)/.exec(code?.className ?? "")?.[1] ?? "";
     const wrapper = el("div", "ckw-code");
-    const header = el("div", "ckw-code-header");
-    header.append(el("span", "ckw-code-lang", language || "text"));
+    const header = codeHeader();
+    (header.firstChild as HTMLElement).textContent = language || "text";
+    pre.replaceWith(wrapper);
+    wrapper.append(header, pre);
+  }
+}
+
+let headerTemplate: HTMLElement | undefined;
+
+/** A code block's header (language, Copy button): built once, then cloned. */
+function codeHeader(): HTMLElement {
+  if (!headerTemplate) {
+    headerTemplate = el("div", "ckw-code-header");
+    headerTemplate.append(el("span", "ckw-code-lang", "text"));
     const button = el("button", "ckw-code-copy");
     button.setAttribute("type", "button");
     button.setAttribute("aria-label", "Copy code");
     button.setAttribute("title", "Copy code");
     button.append(copyIcon(), el("span", "ckw-code-copy-label", "Copy"));
-    header.append(button);
-    pre.replaceWith(wrapper);
-    wrapper.append(header, pre);
+    headerTemplate.append(button);
   }
+  return headerTemplate.cloneNode(true) as HTMLElement;
 }
 
 export interface RenderStats {
@@ -85,7 +121,8 @@ export class StreamingMarkdown {
   private frozen: FrozenBlock[] = [];
   private frozenLength = 0;
   private links: Links = {};
-  private tail: HTMLElement | null = null;
+  /** The unfinished blocks after the frozen ones, one element per top-level token. */
+  private tail: { raw: string; node: HTMLElement }[] = [];
 
   constructor(
     readonly root: HTMLElement,
@@ -110,7 +147,7 @@ export class StreamingMarkdown {
     this.frozen = [];
     this.frozenLength = 0;
     this.links = {};
-    this.tail = null;
+    this.tail = [];
     this.root.replaceChildren();
     this.text = "";
     this.done = false;
@@ -126,13 +163,13 @@ export class StreamingMarkdown {
     // A block is finished once two more non-blank blocks follow it: the block right
     // after it may still merge into it ("1. a\n\n2" may become "2. b" of the same list).
     const solid = tokens.map((token, index) => (token.type === "space" ? -1 : index)).filter((i) => i >= 0);
-    const firstOpen = solid.length > 2 ? (solid[solid.length - 2] as number) : 0;
+    let firstOpen = solid.length > 2 ? (solid[solid.length - 2] as number) : 0;
+    // Most blocks cannot go on past a blank line, though: one that a blank line and a new
+    // block follow is finished already (so it is not lexed again on every update).
+    const [previous, last] = solid.slice(-2);
+    if (previous !== undefined && last !== undefined && endsAtBlankLine(tokens, previous, last)) firstOpen = last;
     for (const token of tokens.slice(0, firstOpen)) this.freeze(token);
-    const tailRaw = tokens
-      .slice(firstOpen)
-      .map((token) => token.raw)
-      .join("");
-    this.renderTail(tailRaw);
+    this.renderTail(tokens.slice(firstOpen));
   }
 
   private finish(): void {
@@ -156,37 +193,80 @@ export class StreamingMarkdown {
     this.frozen = this.frozen.slice(0, keep);
     this.frozenLength = this.frozen.reduce((sum, block) => sum + block.raw.length, 0);
     this.links = tokens.links;
-    this.tail?.remove();
-    this.tail = null;
+    this.dropTail(0);
     for (const token of tokens.slice(keep)) this.freeze(token);
   }
 
   private freeze(token: Token): void {
     let node: HTMLElement | null = null;
-    if (token.type !== "space") {
+    const shown = this.tail[0];
+    if (shown && shown.raw === token.raw) {
+      // The block is on screen already, rendered from the same text: keep that node.
+      this.tail.shift();
+      node = shown.node;
+      node.classList.remove("ckw-md-tail");
+    } else if (token.type !== "space") {
       node = el("div", "ckw-md-block");
       node.append(renderTokens([token], this.context()));
       this.stats.frozenRenders++;
-      this.root.insertBefore(node, this.tail);
+      this.root.insertBefore(node, this.tail[0]?.node ?? null);
     }
     this.frozen.push({ raw: token.raw, node, linkCount: Object.keys(this.links).length });
     this.frozenLength += token.raw.length;
   }
 
-  private renderTail(raw: string): void {
-    const closed = closeMarkdown(raw);
-    if (!closed.trim()) {
-      this.tail?.remove();
-      this.tail = null;
-      return;
+
+  private renderTail(open: Token[]): void {
+    // Only the block being written needs closing (an open fence is one code token, and the
+    // paragraph being written is in the last block): lex just that block again, closed.
+    let last = open.length - 1;
+    while (last >= 0 && (open[last] as Token).type === "space") last--;
+    const tokens = open.slice(0, Math.max(last, 0)).filter((token) => token.type !== "space");
+    if (last >= 0) {
+      const writing = open[last] as Token;
+      const closed = closeMarkdown(writing.raw);
+      // Usually nothing needed closing: the token lexed above serves as it is.
+      if (closed === writing.raw) tokens.push(writing);
+      else if (closed.trim()) tokens.push(...lex(closed, this.links).filter((token) => token.type !== "space"));
     }
-    if (!this.tail) {
-      this.tail = el("div", "ckw-md-block ckw-md-tail");
-      this.root.append(this.tail);
-    }
-    this.tail.replaceChildren(renderTokens(lex(closed, this.links), this.context()));
-    this.stats.tailRenders++;
+    // Only the blocks whose text changed render again (usually just the last one), and
+    // they are patched rather than replaced: most of a growing block is what it was a
+    // moment ago, and every new element costs a style recalculation against JupyterLab's
+    // stylesheets.
+    tokens.forEach((token, index) => {
+      const block = this.tail[index];
+      if (block?.raw === token.raw) return;
+      const fragment = renderTokens([token], this.context());
+      if (block) {
+        morphChildren(block.node, fragment);
+        block.raw = token.raw;
+      } else {
+        const node = el("div", "ckw-md-block ckw-md-tail");
+        node.append(fragment);
+        this.root.append(node);
+        this.tail.push({ raw: token.raw, node });
+      }
+    });
+    this.dropTail(tokens.length);
+    if (tokens.length) this.stats.tailRenders++;
   }
+
+  private dropTail(keep: number): void {
+    for (const block of this.tail.splice(keep)) block.node.remove();
+  }
+}
+
+/**
+ * The naive way, for comparison (benchmarks): close, parse and sanitize the whole text
+ * at once, as a view that re-renders the full message on every update would.
+ */
+export function renderWhole(text: string, context: SanitizeContext = {}): DocumentFragment {
+  return renderTokensAsHtml(lex(closeMarkdown(normalize(text)), {}), context);
+}
+
+/** The same with the view's own block builder instead of HTML and the sanitizer. */
+export function renderWholeBuilt(text: string, context: SanitizeContext = {}): DocumentFragment {
+  return renderTokens(lex(closeMarkdown(normalize(text)), {}), context);
 }
 
 /** One-shot render of finished markdown into a fresh element (notices, disclaimers, tests). */
@@ -345,6 +425,47 @@ function splitRow(line: string): string[] {
 }
 
 // --- DOM helpers ---------------------------------------------------------------------------------
+
+/** Make `target`'s children equal to `source`'s (which it consumes), keeping unchanged nodes. */
+export function morphChildren(target: Node, source: Node): void {
+  let current = target.firstChild;
+  for (let next = source.firstChild; next; ) {
+    const following = next.nextSibling;
+    if (!current) {
+      target.appendChild(next);
+    } else {
+      if (!current.isEqualNode(next)) {
+        if (current.nodeName === next.nodeName && current.nodeType === next.nodeType) morphNode(current, next);
+        else {
+          target.replaceChild(next, current);
+          current = next;
+        }
+      }
+      current = current.nextSibling;
+    }
+    next = following;
+  }
+  while (current) {
+    const extra = current;
+    current = current.nextSibling;
+    extra.remove();
+  }
+}
+
+function morphNode(node: Node, like: Node): void {
+  if (node.nodeType !== Node.ELEMENT_NODE) {
+    node.nodeValue = like.nodeValue;
+    return;
+  }
+  const el = node as Element;
+  const model = like as Element;
+  for (const name of el.getAttributeNames()) if (!model.hasAttribute(name)) el.removeAttribute(name);
+  for (const name of model.getAttributeNames()) {
+    const value = model.getAttribute(name) as string;
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+  morphChildren(el, model);
+}
 
 function normalize(text: string): string {
   return text.replace(/\r\n?/g, "\n");

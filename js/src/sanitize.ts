@@ -25,6 +25,19 @@ const CONFIG: Config = {
 /** Class names the renderer itself produces; any other class from the stream is dropped. */
 const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|ckw-[\w-]+)$/;
 
+/** The classes of `value` that the sanitizer keeps. */
+export function safeClasses(value: string): string {
+  return value
+    .split(/\s+/)
+    .filter((name) => SAFE_CLASS.test(name))
+    .join(" ");
+}
+
+/** Would the sanitizer keep `value` as this attribute (URLs: no javascript: and the like)? */
+export function isSafeAttribute(tag: string, attr: string, value: string): boolean {
+  return getPurifier().isValidAttribute(tag, attr, value);
+}
+
 let purifier: Purifier | undefined;
 
 function getPurifier(): Purifier {
@@ -33,10 +46,7 @@ function getPurifier(): Purifier {
   const p = DOMPurify(window);
   p.addHook("uponSanitizeAttribute", (_node, data) => {
     if (data.attrName === "class") {
-      data.attrValue = data.attrValue
-        .split(/\s+/)
-        .filter((name) => SAFE_CLASS.test(name))
-        .join(" ");
+      data.attrValue = safeClasses(data.attrValue);
       if (!data.attrValue) data.keepAttr = false;
     }
   });
@@ -51,23 +61,66 @@ function getPurifier(): Purifier {
       else node.setAttribute("disabled", "");
     }
   });
+  // Parsed once: passing the config to every sanitize() call re-parses it each time.
+  p.setConfig({ ...CONFIG, IN_PLACE: true });
   purifier = p;
   return p;
 }
 
-/** Sanitize HTML into a fragment ready to append (never assign the input to innerHTML). */
+/** How many sanitize calls share one parsing document (see `sanitize`). */
+const CALLS_PER_DOCUMENT = 32;
+let inert: Document | undefined;
+let inertCalls = 0;
+
+/**
+ * Sanitize HTML into a fragment ready to append (never assign the input to a live
+ * element's innerHTML). The HTML is parsed into an element of a document without a
+ * browsing context (no scripts run, nothing loads) and cleaned there in place:
+ * DOMPurify's own parse makes a new document per call, which costs more than the rest
+ * for the small blocks streaming renders. The document is replaced now and then: each
+ * call leaves a NodeIterator registered on it until garbage collection, and every node
+ * removed from it is reported to all of them.
+ */
 export function sanitize(html: string, context: SanitizeContext = {}): DocumentFragment {
-  const fragment = getPurifier().sanitize(html, { ...CONFIG, RETURN_DOM_FRAGMENT: true });
-  for (const img of Array.from(fragment.querySelectorAll("img"))) {
-    const src = img.getAttribute("src") ?? "";
-    if (isAllowedImage(src, context.allowedImageDomains)) {
-      img.setAttribute("loading", "lazy");
-      img.setAttribute("referrerpolicy", "no-referrer");
-    } else {
-      img.replaceWith(imageLink(img, src));
-    }
+  if (!inert || ++inertCalls > CALLS_PER_DOCUMENT) {
+    inert = document.implementation.createHTMLDocument("");
+    inertCalls = 0;
   }
+  const holder = inert.createElement("div");
+  holder.innerHTML = html;
+  getPurifier().sanitize(holder);
+  // Still in the inert document: an image moved into the page starts loading at once.
+  for (const img of Array.from(holder.querySelectorAll("img"))) {
+    const shown = guardImage(img, context);
+    if (shown !== img) img.replaceWith(shown);
+  }
+  const fragment = document.createDocumentFragment();
+  fragment.append(...Array.from(holder.childNodes));
   return fragment;
+}
+
+let quiet: Document | undefined;
+
+/**
+ * A document without a browsing context, for parsing that must not run or load anything
+ * (entity decoding, highlighter output, images not yet checked).
+ */
+export function inertDocument(): Document {
+  quiet ??= document.implementation.createHTMLDocument("");
+  return quiet;
+}
+
+/**
+ * An image as the view shows it: from an allowed domain (or a data URL) it loads lazily
+ * without a referrer; from anywhere else it becomes a link to it. Call while `img` is in
+ * an inert document: in the page's document it would start loading.
+ */
+export function guardImage(img: Element, context: SanitizeContext): Node {
+  const src = img.getAttribute("src") ?? "";
+  if (!isAllowedImage(src, context.allowedImageDomains)) return imageLink(img, src);
+  img.setAttribute("loading", "lazy");
+  img.setAttribute("referrerpolicy", "no-referrer");
+  return img;
 }
 
 /** The sanitized HTML as a string (for tests and one-shot comparisons). */

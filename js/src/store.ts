@@ -1,7 +1,7 @@
 // One store per model: the shared state every view of the widget draws, and the routing
 // of kernel messages into it (batches through the reducer, snapshots, request replies).
 
-import { batch as batchSignals, signal } from "@preact/signals";
+import { batch as batchSignals, computed, type ReadonlySignal, signal } from "@preact/signals";
 import type { ThreadItem } from "./chatkit";
 import { type Options, OPTION_NAMES, readOptions } from "./options";
 import {
@@ -47,6 +47,38 @@ export function createStore(model: AnyModel) {
   const announcement = signal("");
   /** Heard from the kernel (true), gave up waiting (false), or not known yet (null). */
   const connected = signal<boolean | null>(null);
+  // Derived values for the chrome (header, composer): they change far less often than the
+  // state (every streamed update), so components that read only these do not re-render.
+  const thread = computed(() => state.value.thread);
+  const responding = computed(() => state.value.responding || kernelResponding.value);
+  const busy = computed(() => responding.value || sending.value);
+  const canCancel = computed(() => responding.value && state.value.stream_options?.allow_cancel === true);
+
+  // The thread as the list draws it. Streaming items stand in as stubs, so a batch that
+  // only grows their text leaves this object, and the list, alone: each streaming item's
+  // own component follows it through `item(id)`.
+  const stubs = new Map<string, ThreadItem>();
+  let lastOutline: ChatState | null = null;
+  const outline = computed<ChatState>(() => {
+    const current = state.value;
+    const open = current.open;
+    const items = open.length === 0 ? current.items : current.items.map((item) => (open.includes(item.id) ? stub(item) : item));
+    if (stubs.size > open.length) for (const id of stubs.keys()) if (!open.includes(id)) stubs.delete(id);
+    const next = { ...current, items };
+    if (lastOutline !== null && sameOutline(lastOutline, next)) return lastOutline;
+    lastOutline = next;
+    return next;
+  });
+  function stub(item: ThreadItem): ThreadItem {
+    let known = stubs.get(item.id);
+    if (!known || known.type !== item.type) {
+      const { id, type, thread_id, created_at } = item;
+      known = { id, type, thread_id, created_at, ...(type === "assistant_message" ? { content: [] } : {}) } as ThreadItem;
+      stubs.set(item.id, known);
+    }
+    return known;
+  }
+  const itemSignals = new Map<string, ReadonlySignal<ThreadItem | undefined>>();
 
   let lastSeq: number | null = null;
   /** A sync is out: batches are ignored until its snapshot arrives. */
@@ -227,6 +259,20 @@ export function createStore(model: AnyModel) {
     sending,
     announcement,
     connected,
+    thread,
+    responding,
+    canCancel,
+    outline,
+    /** One item of the thread, followed as it streams. */
+    item(id: string): ReadonlySignal<ThreadItem | undefined> {
+      let found = itemSignals.get(id);
+      if (!found) {
+        found = computed(() => state.value.items.find((item) => item.id === id));
+        itemSignals.set(id, found);
+        if (itemSignals.size > 64) itemSignals.delete(itemSignals.keys().next().value as string);
+      }
+      return found;
+    },
     /** No kernel answers this view (a saved notebook): it shows the saved transcript. */
     offline(): boolean {
       return connected.value === false;
@@ -238,7 +284,7 @@ export function createStore(model: AnyModel) {
     },
     /** A response runs (either side says so) or a send is on its way. */
     busy(): boolean {
-      return state.value.responding || kernelResponding.value || sending.value;
+      return busy.value;
     },
     sendText(text: string): boolean {
       const trimmed = text.trim();
@@ -284,6 +330,14 @@ export function createStore(model: AnyModel) {
       effectListeners.clear();
     },
   };
+}
+
+/** Nothing the list draws differs (streaming items' text aside: they are stubs). */
+function sameOutline(a: ChatState, b: ChatState): boolean {
+  for (const key of Object.keys(b) as (keyof ChatState)[]) {
+    if (key !== "items" && a[key] !== b[key]) return false;
+  }
+  return sameItems(b.items, a.items);
 }
 
 /** Same items in the same order (the reducer keeps unchanged items' identity). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../src/markdown";
-import { isAllowedImage, sanitizeToString } from "../src/sanitize";
+import { isAllowedImage, sanitize, sanitizeToString } from "../src/sanitize";
 
 const clean = (html: string, allowedImageDomains: string[] | null = null) =>
   sanitizeToString(html, { allowedImageDomains });
@@ -14,6 +14,17 @@ describe("sanitizer", () => {
     const out = clean('<img src="data:image/png;base64,AAAA" onerror="alert(1)">');
     expect(out).not.toContain("onerror");
     expect(out).toContain("<img");
+  });
+
+  it("cleans markup that closes its container early or nests tricks", () => {
+    const out = clean('</div></template><img src=x onerror=alert(1)><div><svg><script>alert(2)</script></svg></div>');
+    expect(out).not.toMatch(/onerror|script|svg|alert\(2\)/);
+  });
+
+  it("hands back nodes of the page's document, detached from the parser's", () => {
+    const fragment = sanitize("<p>one</p><p>two</p>");
+    expect(fragment.ownerDocument).toBe(document);
+    expect(Array.from(fragment.childNodes, (node) => node.ownerDocument === document)).toEqual([true, true]);
   });
 
   it("strips javascript: links", () => {

@@ -218,6 +218,24 @@ describe("thread rendering", () => {
     expect(q(el, ".ckw-assistant strong")?.textContent).toBe("world");
   });
 
+  it("keeps the streamed message's DOM when it finishes, and other items untouched while it streams", async () => {
+    const { el, events } = await mount({ _thread: thread(), _transcript: [user("u1", "first")] });
+    const userBubble = q(el, ".ckw-user-bubble");
+    await events({ type: "widget.response_start" }, { type: "thread.item.added", item: assistant("a1") });
+    const delta = (text: string): BatchEvent => ({
+      type: "thread.item.updated",
+      item_id: "a1",
+      update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta: text },
+    });
+    await events(delta("First paragraph.\n\nSecond paragraph.\n\nThird"));
+    const firstBlock = q(el, ".ckw-assistant .ckw-md-block");
+    await events(delta(" paragraph, done."));
+    await events({ type: "widget.item_done", item_id: "a1" }, { type: "widget.response_end" });
+    expect(q(el, ".ckw-assistant")?.textContent).toContain("Third paragraph, done.");
+    expect(q(el, ".ckw-assistant .ckw-md-block")).toBe(firstBlock);
+    expect(q(el, ".ckw-user-bubble")).toBe(userBubble);
+  });
+
   it("never renders script, handlers or javascript: links from assistant text", async () => {
     const { el, events } = await mount();
     await events({
@@ -406,11 +424,14 @@ describe("a saved notebook (no kernel)", () => {
       expect(q(el, ".ckw-user-bubble")?.textContent).toBe("question");
       expect(q(el, ".ckw-assistant strong")?.textContent).toBe("answer");
       expect((q(el, "textarea") as HTMLTextAreaElement).disabled).toBe(false);
+      expect(el.querySelector("[aria-label='Retry']")).not.toBeNull();
       await vi.advanceTimersByTimeAsync(5_000);
       const area = q(el, "textarea") as HTMLTextAreaElement;
       expect(area.disabled).toBe(true);
-      expect(area.placeholder).toBe("Kernel not connected");
-      expect(q(el, ".ckw-offline")?.textContent).toContain("Kernel not connected");
+      expect(area.placeholder).toBe("Not connected to the kernel");
+      expect(q(el, ".ckw-offline")?.textContent).toContain("saved conversation");
+      expect(el.querySelector("[aria-label='New chat']")?.hasAttribute("disabled")).toBe(true);
+      expect(el.querySelector("[aria-label='Retry']")).toBeNull();
     } finally {
       vi.useRealTimers();
     }

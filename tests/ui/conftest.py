@@ -218,6 +218,32 @@ class LabPage:
             timeout=timeout_ms,
         )
 
+    def execute(self, code: str, timeout_ms: int = 60_000) -> str:
+        """Run ``code`` in the open notebook's kernel (no cell); returns its stdout."""
+        result = self.page.evaluate(
+            """async ({code, timeout}) => {
+                const panel = window.jupyterapp.shell.currentWidget;
+                const kernel = panel.sessionContext.session.kernel;
+                const future = kernel.requestExecute({code, stop_on_error: true});
+                let out = "", error = null;
+                future.onIOPub = (msg) => {
+                    const {msg_type} = msg.header, c = msg.content;
+                    if (msg_type === "stream") out += c.text;
+                    else if (msg_type === "error") error = `${c.ename}: ${c.evalue}`;
+                };
+                const late = () => new Error("execute timed out");
+                await Promise.race([
+                    future.done,
+                    new Promise((_, reject) => setTimeout(() => reject(late()), timeout)),
+                ]);
+                return {out, error};
+            }""",
+            {"code": code, "timeout": timeout_ms},
+        )
+        if result["error"]:
+            raise AssertionError(f"the kernel failed to run {code!r}: {result['error']}")
+        return str(result["out"])
+
     def screenshot(self, name: str, locator: Any = None) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

@@ -30,17 +30,21 @@ export function resolvePalette(theme: string, el: Element | null): Palette {
 
 let nextViewId = 0;
 
+const LIVE_TEXT_CHARS = 1000;
+
 /** Finished replies read out by screen readers, as plain text (not markdown syntax). */
 function LiveRegion({ text }: { text: string }) {
   const plain = useMemo(() => {
     if (!text) return "";
-    const rendered = renderMarkdown(text);
+    // Only the start is read out: render no more of a long reply than that needs.
+    const cut = text.length > LIVE_TEXT_CHARS ? text.lastIndexOf("\n\n", LIVE_TEXT_CHARS * 2) : -1;
+    const rendered = renderMarkdown(cut > 0 ? text.slice(0, cut) : text.slice(0, LIVE_TEXT_CHARS * 2));
     for (const chrome of Array.from(rendered.querySelectorAll(".ckw-code-header"))) chrome.remove();
     return (rendered.textContent ?? "").replace(/\s+/g, " ").trim();
   }, [text]);
   return (
     <div class="ckw-sr-only" aria-live="polite" aria-atomic="true">
-      {plain.slice(0, 1000)}
+      {plain.slice(0, LIVE_TEXT_CHARS)}
     </div>
   );
 }

@@ -6,15 +6,13 @@ import { Markdown } from "./Markdown";
 const MAX_HEIGHT_PX = 200;
 
 export function Composer({ store, onSent, inputId }: { store: Store; onSent: () => void; inputId: string }) {
-  const state = store.state.value;
   const options = store.options.value;
   const [text, setText] = useState("");
   const ref = useRef<HTMLTextAreaElement>(null);
 
   const busy = store.busy();
-  const responding = state.responding || store.kernelResponding.value;
-  const canCancel = responding && state.stream_options?.allow_cancel === true;
-  const status = state.thread?.status;
+  const canCancel = store.canCancel.value;
+  const status = store.thread.value?.status;
   const offline = store.offline();
   const locked = (status !== undefined && status.type !== "active") || offline;
   const canSend = !busy && !locked && text.trim().length > 0;
@@ -47,7 +45,7 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   const stop = (event: Event) => event.stopPropagation();
 
   const placeholder = offline
-    ? "Kernel not connected"
+    ? "Not connected to the kernel"
     : locked
     ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
     : options.placeholder;
@@ -97,7 +95,7 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
       {offline ? (
         <div class="ckw-offline" role="status">
           <Icon name="info" size={14} />
-          Kernel not connected: this is the saved conversation. Run the cell again to chat.
+          Not connected to the kernel: this is the saved conversation. Run the cell again to chat.
         </div>
       ) : null}
       {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}

@@ -8,10 +8,11 @@ interface Props {
 }
 
 export function Header({ store, historyOpen, onToggleHistory }: Props) {
-  const state = store.state.value;
+  const thread = store.thread.value;
   const options = store.options.value;
-  const title = state.thread?.title || options.title || "New chat";
+  const title = thread?.title || options.title || "New chat";
   const busy = store.busy();
+  const offline = store.offline();
   return (
     <div class="ckw-header">
       {options.history ? (
@@ -33,8 +34,8 @@ export function Header({ store, historyOpen, onToggleHistory }: Props) {
         type="button"
         class="ckw-icon-button"
         aria-label="New chat"
-        title={busy ? "Wait for the response to finish" : "New chat"}
-        disabled={busy}
+        title={offline ? "Not connected to the kernel" : busy ? "Wait for the response to finish" : "New chat"}
+        disabled={busy || offline}
         onClick={() => store.newThread()}
       >
         <Icon name="compose" />

@@ -18,7 +18,7 @@ function relativeDate(iso: string): string {
 /** The list of past threads (ChatKit's history panel), loaded page by page from the kernel. */
 export function HistoryPanel({ store, onClose }: { store: Store; onClose: () => void }) {
   const options = store.options.value;
-  const activeId = store.state.value.thread?.id;
+  const activeId = store.thread.value?.id;
   const [threads, setThreads] = useState<Thread[]>([]);
   const [after, setAfter] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);

@@ -43,10 +43,54 @@ const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomai
   }
 });
 
+interface SlotProps {
+  store: Store;
+  /** The item, or while it streams the outline's stub of it. */
+  item: ThreadItem;
+  streaming: boolean;
+  imageDomains: readonly string[] | null | undefined;
+}
+
+/**
+ * One item of the list. A streaming item follows its own signal, so its text grows without
+ * the list re-rendering; the same component stays when it finishes, and so does its DOM.
+ */
+const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains }) {
+  const current = streaming ? (store.item(item.id).value ?? item) : item;
+  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} />;
+});
+
+interface TurnRowProps {
+  store: Store;
+  text: string;
+  /** The turn's assistant message ids, space-separated (a string, so memo can compare it). */
+  ids: string;
+  userId: string | null;
+  feedback: boolean;
+  retry: boolean;
+}
+
+/** A turn's actions; props are plain values, so finished turns skip streamed updates. */
+const TurnRow = memo<TurnRowProps>(function TurnRow({ store, text, ids, userId, feedback, retry }) {
+  const itemIds = ids.split(" ");
+  return (
+    <TurnActions
+      text={text}
+      itemIds={itemIds}
+      feedback={feedback}
+      onFeedback={(kind) => store.feedback(itemIds, kind)}
+      onRetry={retry && userId ? () => store.retry(userId) : null}
+    />
+  );
+});
+
 export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTick: number; onPrompt: (text: string) => void }) {
-  const state = store.state.value;
+  // The outline, not the state: a batch that only grows a streaming item's text does not
+  // re-render the list (see LiveItem).
+  const state = store.outline.value;
   const options = store.options.value;
   const busy = store.busy();
+  const offline = store.offline();
   const imageDomains = state.thread?.allowed_image_domains;
   const visible = state.items.filter(isVisible);
   const last = visible[visible.length - 1];
@@ -74,30 +118,37 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
     setShowJump(!follow.current);
   };
 
-  // After each render: keep the reading position when older items came in on top,
-  // otherwise follow the stream if the user is at the bottom.
+  // After each render: keep the reading position when older items came in on top. Following
+  // the stream is the ResizeObserver's job: it runs after the browser's own layout, where
+  // reading scrollHeight here would force a layout on every streamed update.
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
     const firstId = visible[0]?.id;
-    if (olderRequested.current && firstId !== previous.current.firstId) {
+    const prepended = olderRequested.current && firstId !== previous.current.firstId;
+    previous.current.firstId = firstId;
+    if (prepended) {
       olderRequested.current = false;
       el.scrollTop += el.scrollHeight - previous.current.height;
-    } else if (follow.current) {
-      el.scrollTop = el.scrollHeight;
+      previous.current.height = el.scrollHeight;
+    } else if (typeof ResizeObserver === "undefined") {
+      if (follow.current) el.scrollTop = el.scrollHeight;
+      previous.current.height = el.scrollHeight;
     }
-    previous.current = { firstId, height: el.scrollHeight };
   });
 
-  // Content also grows without a render of this component (markdown, images loading).
+  // Follow the content as it grows (new items, streamed markdown, images loading) or as the
+  // viewport shrinks (a taller composer), once per frame after layout.
   useEffect(() => {
     const content = contentRef.current;
-    if (!content || typeof ResizeObserver === "undefined") return;
+    const scroller = scrollRef.current;
+    if (!content || !scroller || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver(() => {
       if (follow.current) toBottom();
-      if (scrollRef.current) previous.current.height = scrollRef.current.scrollHeight;
+      previous.current.height = scroller.scrollHeight;
     });
     observer.observe(content);
+    observer.observe(scroller);
     return () => observer.disconnect();
   }, []);
 
@@ -124,16 +175,15 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   const endTurn = (isLast: boolean) => {
     const lastReply = turnReplies[turnReplies.length - 1];
     if (!lastReply || (isLast && busy)) return;
-    const userId = turnUser;
-    const replyIds = turnReplies.map((reply) => reply.id);
     rows.push(
-      <TurnActions
+      <TurnRow
         key={`actions-${lastReply.id}`}
+        store={store}
         text={turnReplies.map(assistantText).join("\n\n")}
-        itemIds={replyIds}
+        ids={turnReplies.map((reply) => reply.id).join(" ")}
+        userId={turnUser}
         feedback={options.feedback}
-        onFeedback={(kind) => store.feedback(replyIds, kind)}
-        onRetry={isLast && options.retry && userId ? () => store.retry(userId) : null}
+        retry={isLast && options.retry && !offline}
       />,
     );
   };
@@ -145,7 +195,7 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
     }
     rows.push(
       <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
-        <ItemView item={item} streaming={state.open.includes(item.id)} imageDomains={imageDomains} />
+        <ItemSlot store={store} item={item} streaming={state.open.includes(item.id)} imageDomains={imageDomains} />
       </div>,
     );
     if (item.type === "assistant_message") turnReplies.push(item);
@@ -153,7 +203,7 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   endTurn(true);
 
   const empty = visible.length === 0 && !busy;
-  const retryError = state.error?.allow_retry && options.retry && !busy ? () => store.retry(null) : null;
+  const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
 
   return (
     <div class="ckw-thread-wrap">

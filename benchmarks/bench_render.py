@@ -1,0 +1,348 @@
+"""Render benchmark: a 20 KB markdown reply streamed into the view in 4-character deltas.
+
+In a real JupyterLab and Chromium, a server in the kernel streams a 20 KB markdown
+document (headings, lists, code, tables, quotes) in 4-character deltas, 2 ms apart (a
+fast model); the widget batches them (≤ 40 messages/s). The page measures, through the
+view's opt-in timing hook (``js/src/perf.ts``):
+
+- the main-thread time of each view update: from the batch reaching the view's store
+  until it is applied and rendered (reducer, Preact, markdown, DOM). The reply streams
+  twice: the first is the view's first render in the page (cold), the second runs warm,
+  like the baseline;
+- the baseline: what a view that re-parses the whole message on every update pays:
+  close the unfinished markdown, render it to HTML with the view's marked setup
+  (highlighting included), sanitize it with the view's DOMPurify setup and put it in the
+  page. Measured in the same page, twice: after each update of a third stream of the same
+  reply (the conditions the view's own updates run in: main thread idle between batches),
+  and in a hot loop over reply 2's texts afterwards. For reference it also times the whole
+  message through the view's own token-to-DOM builder (``js/src/blocks.ts``);
+- long tasks (> 50 ms) on the main thread while the replies stream;
+- latency: the kernel stamps each batch with its send time; the view notes the time after
+  the next frame painted it (same machine, same wall clock).
+
+Limits (issue 3): render time ≤ 0.1 × the baseline's (per update, so also in total), no
+long task over 50 ms, p95 latency ≤ 50 ms.
+
+Run: ``python -m benchmarks.bench_render`` from the repository root (≈ 1 minute).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from typing import Any
+
+from playwright.sync_api import expect
+
+from benchmarks._lab import lab_page, running_lab
+
+DOC_BYTES = 20_000
+DELTA_DELAY = 0.002  # seconds between 4-character deltas: ~2,000 characters/s
+BASELINE_SAMPLES = 120
+
+# Set before JupyterLab loads: the view finds it and reports each kernel message to it.
+HOOK = """
+window.__ckwPerf = {
+  entries: [],
+  longtasks: [],
+  done: false,
+  baseline: null,
+  record(entry) {
+    this.entries.push(entry);
+    const events = entry.message.type === "batch" ? entry.message.events : [];
+    if (this.baseline) this.fullRender(events);
+    if (events.some((event) => event.type === "widget.response_end")) this.done = true;
+  },
+  // The baseline pass: after each update is painted, re-render the whole message so far
+  // the naive way, in the same conditions as the view's own updates (not in a hot loop).
+  fullRender(events) {
+    const run = this.baseline;
+    let grew = false;
+    for (const event of events) {
+      if (event.type === "thread.item.updated" && event.update.type.endsWith(".text_delta")) {
+        run.text += event.update.delta;
+        grew = true;
+      }
+    }
+    if (!grew) return;
+    const start = performance.now();
+    run.host.replaceChildren(this.renderWhole(run.text));
+    run.costs.push(performance.now() - start);
+  },
+};
+new PerformanceObserver((list) => {
+  for (const task of list.getEntries()) {
+    window.__ckwPerf.longtasks.push({ start: task.startTime, duration: task.duration });
+  }
+}).observe({ type: "longtask", buffered: true });
+"""
+
+START_BASELINE = """() => {
+  const host = document.createElement("div");
+  host.className = "ckw-md";
+  host.style.cssText = "position: absolute; left: -10000px; top: 0; width: 760px";
+  document.body.append(host);
+  window.__ckwPerf.baseline = { host, text: "", costs: [] };
+}"""
+
+# Per applied update: the streamed text's length, the update's cost and its latency.
+COLLECT = """() => {
+  const perf = window.__ckwPerf;
+  const batches = perf.entries
+    .filter((entry) => entry.message.type === "batch")
+    .sort((a, b) => a.message.seq - b.message.seq);
+  let text = "";
+  const updates = [];
+  for (const entry of batches) {
+    let grew = false;
+    for (const event of entry.message.events) {
+      if (event.type === "thread.item.updated" && event.update.type.endsWith(".text_delta")) {
+        text += event.update.delta;
+        grew = true;
+      }
+    }
+    if (!grew) continue;
+    updates.push({
+      length: text.length,
+      cost: entry.rendered - entry.start,
+      latency: entry.paintedAt - entry.message.t,
+      start: entry.start,
+      painted: entry.painted,
+    });
+  }
+  perf.text = text;
+  const first = updates[0], last = updates[updates.length - 1];
+  // The stream's window runs to the paint of the last batch (the response's end included).
+  const end = Math.max(...batches.map((entry) => entry.painted));
+  const overlaps = (t, from, to) => t.start + t.duration >= from && t.start <= to;
+  const during = perf.longtasks.filter((t) => overlaps(t, first.start, end));
+  const inOurs = during.filter((t) => updates.some((u) => overlaps(t, u.start, u.start + u.cost)));
+  return {
+    updates,
+    length: text.length,
+    longtasks: during,
+    longtasksInUpdates: inOurs,
+    streamMs: last.painted - first.start,
+  };
+}"""
+
+# The baseline: what a view that re-renders the whole message on every update would pay.
+BASELINE = """({ lengths, built }) => {
+  const perf = window.__ckwPerf;
+  const host = document.createElement("div");
+  host.className = "ckw-md";
+  document.body.append(host);
+  const costs = [];
+  for (const length of lengths) {
+    const start = performance.now();
+    const text = perf.text.slice(0, length);
+    host.replaceChildren(built ? perf.renderWholeBuilt(text) : perf.renderWhole(text));
+    costs.push(performance.now() - start);
+  }
+  host.remove();
+  return costs;
+}"""
+
+
+def markdown_document(size: int = DOC_BYTES) -> str:
+    """A deterministic technical report: headings, lists, code, tables, quotes, links."""
+    parts = [
+        "# Data pipeline review\n\n"
+        "This report covers the **ingestion**, *validation* and `export` stages, with "
+        "measurements from the last run and the changes we propose.\n\n"
+    ]
+    n = 0
+    while sum(map(len, parts)) < size - 400:
+        n += 1
+        rows = "\n".join(
+            f"| stage-{n}-{r} | {r * 17 % 91} | {r * 3.25:.2f} ms | "
+            + ("ok |" if r % 3 else "**slow** |")
+            for r in range(1, 6)
+        )
+        parts.append(
+            f"## {n}. Stage {n}: findings\n\n"
+            f"The stage read **{n * 1200:,} rows** in {n * 0.75:.2f} s; *most* of the time went "
+            f"to parsing (`parse_rows()`), see [the run log](https://example.com/runs/{n}). "
+            f"Memory stayed under {n * 64} MB, and retries ~~doubled~~ fell by half.\n\n"
+            "Key points:\n\n"
+            f"- Throughput rose to {n * 830} rows/s after batching.\n"
+            "- Validation errors are now grouped:\n"
+            "  - schema mismatches (`TypeError`)\n"
+            "  - missing keys, reported once per file\n"
+            f"- The cache hit rate is {60 + n % 30}%.\n\n"
+            "Steps to reproduce:\n\n"
+            f"1. Check out `release-{n}`.\n"
+            "2. Run the pipeline with `--profile`.\n"
+            "3. Compare the report with the previous one.\n\n"
+            "```python\n"
+            f"def stage_{n}(rows, *, batch_size={n * 50}):\n"
+            '    """Parse, validate and export one batch at a time."""\n'
+            "    for start in range(0, len(rows), batch_size):\n"
+            "        batch = [parse_row(r) for r in rows[start : start + batch_size]]\n"
+            "        errors = validate(batch)\n"
+            "        if errors:\n"
+            f"            log.warning('stage {n}: %d errors', len(errors))\n"
+            "        export(batch)\n"
+            "```\n\n"
+            "| step | count | mean time | status |\n"
+            "| --- | ---: | ---: | :---: |\n"
+            f"{rows}\n\n"
+            f"> Note: stage {n} shares its connection pool with stage {n + 1}; tune both "
+            "together.\n\n"
+        )
+    parts.append("## Summary\n\nAll stages pass; the slow steps are listed in the tables above.\n")
+    return "".join(parts)
+
+
+def notebook(doc_path: str) -> list[str]:
+    return [
+        "import time\n"
+        "from servers import PacedServer\n"
+        "from chatkit_widget import ChatKitWidget\n"
+        f"DOC = open({doc_path!r}).read()\n"
+        f"chat = ChatKitWidget(PacedServer(DOC, delay={DELTA_DELAY}), height='700px')\n"
+        "# Benchmark only: stamp each message to the views with its send time.\n"
+        "_send = chat._transport._send\n"
+        "chat._transport._send = lambda message: _send({**message, 't': time.time() * 1000})\n"
+        "chat"
+    ]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f} ms"
+
+
+def stream_reply(lp: Any, root: Any, prompt: str) -> dict[str, Any]:
+    """Send ``prompt`` from the composer; the timings of the reply once it has ended."""
+    lp.page.evaluate("() => { window.__ckwPerf.entries = []; window.__ckwPerf.done = false; }")
+    composer = root.get_by_role("textbox", name="Message")
+    composer.click()
+    composer.fill(prompt)
+    composer.press("Enter")
+    lp.page.wait_for_function("() => window.__ckwPerf.done", timeout=90_000)
+    return lp.page.evaluate(COLLECT)
+
+
+def summary(name: str, result: dict[str, Any]) -> dict[str, Any]:
+    updates = result["updates"]
+    costs = [u["cost"] for u in updates]
+    latencies = [u["latency"] for u in updates]
+    longtasks = result["longtasks"]
+    print(f"  {name}: {len(updates)} view updates over {result['streamMs'] / 1000:.1f} s")
+    print(
+        f"    main-thread time per update: mean {ms(statistics.fmean(costs))}, "
+        f"p50 {ms(pct(costs, 50))}, "
+        f"p95 {ms(pct(costs, 95))}, max {ms(max(costs))}; total {ms(sum(costs))}"
+    )
+    print(
+        f"    long tasks (> 50 ms): {len(longtasks)}"
+        + (
+            f" (max {ms(max(t['duration'] for t in longtasks))}, "
+            f"{len(result['longtasksInUpdates'])} overlapping a view update)"
+            if longtasks
+            else ""
+        )
+    )
+    print(
+        f"    latency kernel send → painted: p50 {ms(pct(latencies, 50))}, "
+        f"p95 {ms(pct(latencies, 95))}, max {ms(max(latencies))}"
+    )
+    return {
+        "mean": statistics.fmean(costs),
+        "longtasks": len(longtasks),
+        "p95": pct(latencies, 95),
+        "updates": updates,
+    }
+
+
+def main() -> int:
+    began = time.monotonic()
+    doc = markdown_document()
+    with running_lab() as lab, lab_page(lab, HOOK) as lp:
+        (lab.root / "doc.md").write_text(doc)
+        lp.write_notebook("bench_render.ipynb", notebook("doc.md"))
+        lp.open("bench_render.ipynb")
+        lp.run_all()
+        root = lp.page.locator(".ckw-root").first
+        # The first reply is the page's first run of the view's code (cold JIT); the second,
+        # the same reply again, is measured like the baseline that runs after it: warm.
+        cold = stream_reply(lp, root, "Write the pipeline report.")
+        warm = stream_reply(lp, root, "Once more, please.")
+        expect(root.locator(".ckw-assistant table")).to_have_count(2 * doc.count("| step |"))
+        for result in (cold, warm):
+            if result["length"] != len(doc):
+                print(
+                    f"the view received {result['length']} of {len(doc)} characters",
+                    file=sys.stderr,
+                )
+                return 1
+        # The baseline, twice: re-rendering the whole message after each update of a third
+        # stream of the same reply (the conditions the view's updates run in), and in a hot
+        # loop over the same texts afterwards (kinder to the baseline: caches stay warm).
+        lp.page.evaluate(START_BASELINE)
+        stream_reply(lp, root, "And once more, for the baseline.")
+        in_situ: list[float] = lp.page.evaluate("() => window.__ckwPerf.baseline.costs")
+        step = max(1, len(warm["updates"]) // BASELINE_SAMPLES)
+        lengths = [u["length"] for u in warm["updates"][::step]]
+        hot: list[float] = lp.page.evaluate(BASELINE, {"lengths": lengths, "built": False})
+        # For reference: the whole message through the view's own block builder.
+        built: list[float] = lp.page.evaluate(BASELINE, {"lengths": lengths, "built": True})
+
+    print(
+        f"bench_render: {len(doc) / 1000:.1f} KB markdown reply (headings, lists, code, tables), "
+        f"{len(doc) // 4} deltas of 4 characters, {DELTA_DELAY * 1000:.0f} ms apart; "
+        "the widget batches them"
+    )
+    first = summary("reply 1 (cold: the view's first render in the page)", cold)
+    second = summary("reply 2 (the same reply again: warm)", warm)
+    full_mean = statistics.fmean(in_situ)
+    hot_mean = statistics.fmean(hot)
+    print(
+        "  baseline: re-render the whole message so far on every update "
+        "(close, parse, sanitize, DOM)"
+    )
+    print(
+        f"    during a third stream of the reply ({len(in_situ)} updates): mean {ms(full_mean)}, "
+        f"p95 {ms(pct(in_situ, 95))}, max {ms(max(in_situ))}; total {ms(sum(in_situ))}"
+    )
+    print(
+        f"    in a hot loop afterwards ({len(hot)} of reply 2's texts, every {step}): "
+        f"mean {ms(hot_mean)}, "
+        f"p95 {ms(pct(hot, 95))}, max {ms(max(hot))}"
+    )
+    print(
+        f"    for reference, the whole message through the view's own block builder (no HTML, no "
+        f"sanitizer pass), hot loop: mean {ms(statistics.fmean(built))}; reply 2 / that: "
+        f"{second['mean'] / statistics.fmean(built):.3f}"
+    )
+    ratio = second["mean"] / full_mean
+    ok_ratio = ratio <= 0.1
+    print(
+        f"  render time per update, incremental / full re-render: {ratio:.3f} warm, "
+        f"{first['mean'] / full_mean:.3f} cold (against the hot-loop baseline: "
+        f"{second['mean'] / hot_mean:.3f} warm, {first['mean'] / hot_mean:.3f} cold)"
+        f"   limit ≤ 0.1  {'PASS' if ok_ratio else 'FAIL'}"
+    )
+    ok_long = first["longtasks"] == second["longtasks"] == 0
+    ok_latency = max(first["p95"], second["p95"]) <= 50
+    print(
+        f"  long tasks over 50 ms while streaming: {first['longtasks'] + second['longtasks']}"
+        f"   limit 0  {'PASS' if ok_long else 'FAIL'}"
+    )
+    print(
+        f"  p95 latency kernel send → on screen: {ms(first['p95'])} cold, "
+        f"{ms(second['p95'])} warm"
+        f"   limit ≤ 50 ms  {'PASS' if ok_latency else 'FAIL'}"
+    )
+    print(f"  (wall time {time.monotonic() - began:.0f} s)")
+    return 0 if ok_ratio and ok_long and ok_latency else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
