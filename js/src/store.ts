@@ -350,12 +350,15 @@ function sameItems(items: readonly unknown[], saved: unknown): boolean {
 
 /** Text of assistant messages that finished in this step, for screen readers. */
 function finishedReplies(before: ChatState, after: ChatState): string {
-  if (before.open === after.open) return "";
-  const closed = before.open.filter((id) => !after.open.includes(id));
+  if (before.items === after.items && before.open === after.open) return "";
+  // Finished now: was streaming before, or arrived already finished within one batch.
+  const known = new Set(before.items.map((item) => item.id));
   const texts: string[] = [];
-  for (const id of closed) {
-    const item = after.items.find((candidate) => candidate.id === id);
-    if (item?.type === "assistant_message") texts.push(item.content.map((part) => part.text).join("\n"));
+  for (const item of after.items) {
+    if (item.type !== "assistant_message" || after.open.includes(item.id)) continue;
+    if (before.open.includes(item.id) || !known.has(item.id)) {
+      texts.push(item.content.map((part) => part.text).join("\n"));
+    }
   }
   return texts.join("\n").trim();
 }

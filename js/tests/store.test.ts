@@ -311,6 +311,18 @@ describe("store: effects, options, announcements", () => {
     expect(store.announcement.value).toBe("All set.");
   });
 
+  it("announces a reply that starts and finishes within one batch", () => {
+    const { model, store } = connected();
+    model.receive(
+      batch(
+        4,
+        { type: "thread.item.added", item: assistant("a2") },
+        { type: "thread.item.done", item: assistant("a2", "Quick one.") },
+      ),
+    );
+    expect(store.announcement.value).toBe("Quick one.");
+  });
+
   it("removes its listeners on dispose", () => {
     const model = new FakeModel();
     const store = createStore(model);

@@ -88,6 +88,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     ):
         (base / name).mkdir()
         env[name] = str(base / name)
+    # No "get notified about Jupyter news?" toast over the chat's composer.
+    notification = base / "JUPYTERLAB_SETTINGS_DIR" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     # Kernels must run this interpreter (the one with chatkit_widget installed).
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     port, token = _free_port(), secrets.token_hex(16)
