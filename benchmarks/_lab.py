@@ -7,84 +7,25 @@ its PID; Debian's Chromium through Playwright.
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, Lab, LabPage, _free_port
-
-SERVERS = Path(__file__).resolve().parents[1] / "tests" / "ui" / "servers.py"
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, Lab, LabPage
+from tests.ui.conftest import running_lab as start_lab
 
 
 @contextmanager
 def running_lab() -> Iterator[Lab]:
     base = Path(tempfile.mkdtemp(prefix="ckw-bench-"))
-    root = base / "root"
-    root.mkdir()
-    shutil.copy(SERVERS, root / "servers.py")
-    env = dict(os.environ)
-    for name in (
-        "JUPYTER_CONFIG_DIR",
-        "JUPYTER_DATA_DIR",
-        "JUPYTER_RUNTIME_DIR",
-        "JUPYTERLAB_SETTINGS_DIR",
-        "JUPYTERLAB_WORKSPACES_DIR",
-    ):
-        (base / name).mkdir()
-        env[name] = str(base / name)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(base / "lab.log", "wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.token={token}",
-            "--allow-root",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    lab = Lab(f"http://127.0.0.1:{port}", token, root)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                lab.api("GET", "/api/status")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((base / "lab.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
-        yield lab
+        with start_lab(base) as lab:
+            yield lab
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -331,28 +331,6 @@ describe("store: effects, options, announcements", () => {
   });
 });
 
-describe("store: what the list draws", () => {
-  const delta = (text: string): BatchEvent => ({
-    type: "thread.item.updated",
-    item_id: "a1",
-    update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta: text },
-  });
-
-  it("keeps the outline while only a streaming item's text grows; the item's own signal follows it", () => {
-    const { model, store } = connected();
-    model.receive(batch(4, { type: "thread.item.done", item: user("u1", "hi") }, { type: "thread.item.added", item: assistant("a1") }));
-    const outline = store.outline.value;
-    const item = store.item("a1");
-    model.receive(batch(5, delta("Hel")));
-    model.receive(batch(6, delta("lo")));
-    expect(store.outline.value).toBe(outline);
-    expect((item.value as AssistantMessageItem).content[0]?.text).toBe("Hello");
-    model.receive(batch(7, { type: "widget.item_done", item_id: "a1" }));
-    expect(store.outline.value).not.toBe(outline);
-    expect((store.outline.value.items[1] as AssistantMessageItem).content[0]?.text).toBe("Hello");
-  });
-});
-
 describe("store: without a kernel", () => {
   it("still shows the committed transcript when sending fails", () => {
     const model = new FakeModel({ _transcript: [user("u1", "saved")] });

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (make test installs it)")
-    base = tmp_path_factory.mktemp("lab")
+@contextmanager
+def running_lab(base: Path) -> Iterator[Lab]:
+    """JupyterLab on 127.0.0.1 with private config dirs under ``base``, in its own
+    process group, stopped by its PID (also used by benchmarks/_lab.py)."""
     root = base / "root"
     root.mkdir()
     # The test notebooks import their servers from here.
@@ -95,38 +95,28 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     # Kernels must run this interpreter (the one with chatkit_widget installed).
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     port, token = _free_port(), secrets.token_hex(16)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.token={token}",
-            "--allow-root",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=open(base / "lab.log", "wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(base / "lab.log", "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+                f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
+                "--allow-root", f"--ServerApp.root_dir={root}",
+                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     lab = Lab(f"http://127.0.0.1:{port}", token, root)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            lab.api("GET", "/api/status")
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((base / "lab.log").read_text()[-3000:]) from None
-            time.sleep(0.2)
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                lab.api("GET", "/api/status")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((base / "lab.log").read_text()[-3000:]) from None
+                time.sleep(0.2)
         yield lab
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -134,6 +124,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (make test installs it)")
+    with running_lab(tmp_path_factory.mktemp("lab")) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")
@@ -214,11 +212,11 @@ class LabPage:
             """timeout => Promise.race([
                 window.jupyterapp.commands.execute('notebook:run-all-cells'),
                 new Promise((_, reject) => setTimeout(() => reject(new Error('run-all timed out')), timeout)),
-            ])""",
+            ])""",  # noqa: E501
             timeout_ms,
         )
         self.page.wait_for_function(
-            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",  # noqa: E501
             timeout=timeout_ms,
         )
 
