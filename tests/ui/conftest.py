@@ -253,6 +253,19 @@ class LabPage:
         return path
 
 
+def chat_root(lab_page: LabPage, n: int = 0) -> Any:
+    """The n-th chat view on the page."""
+    return lab_page.page.locator(".ckw-root").nth(n)
+
+
+def type_and_send(lab_page: LabPage, text: str, n: int = 0) -> None:
+    """Type in the n-th chat's composer and press Enter, as a user would."""
+    composer = chat_root(lab_page, n).get_by_role("textbox", name="Message")
+    composer.click()
+    composer.fill(text)
+    composer.press("Enter")
+
+
 @pytest.fixture
 def lab_page(lab: Lab, browser: Browser) -> Iterator[LabPage]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})

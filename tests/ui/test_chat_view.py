@@ -7,23 +7,12 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import LabPage
+from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
 from servers import PacedServer
 from chatkit_widget import ChatKitWidget
 """
-
-
-def chat_root(lab_page: LabPage, n: int = 0):
-    return lab_page.page.locator(".ckw-root").nth(n)
-
-
-def type_and_send(lab_page: LabPage, text: str, n: int = 0) -> None:
-    composer = chat_root(lab_page, n).get_by_role("textbox", name="Message")
-    composer.click()
-    composer.fill(text)
-    composer.press("Enter")
 
 
 def test_typing_a_message_streams_the_reply_in(lab_page: LabPage):

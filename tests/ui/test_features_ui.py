@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .conftest import LabPage
+from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
 import ipywidgets as widgets
@@ -18,17 +18,6 @@ from chatkit.types import ClientEffectEvent
 from servers import PacedServer
 from chatkit_widget import ChatKitWidget
 """
-
-
-def chat_root(lab_page: LabPage):
-    return lab_page.page.locator(".ckw-root").first
-
-
-def type_and_send(lab_page: LabPage, text: str) -> None:
-    composer = chat_root(lab_page).get_by_role("textbox", name="Message")
-    composer.click()
-    composer.fill(text)
-    composer.press("Enter")
 
 
 def output_area(lab_page: LabPage):

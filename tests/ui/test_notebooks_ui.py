@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .conftest import LabPage
+from .conftest import LabPage, chat_root, type_and_send
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -24,17 +24,6 @@ def copy_notebook(lab_page: LabPage, name: str) -> None:
     # A kernelspec Lab doesn't know would open a modal dialog and hang the test.
     assert json.loads(source.read_text())["metadata"]["kernelspec"]["name"] == "python3"
     shutil.copy(source, lab_page.lab.root / name)
-
-
-def chat_root(lab_page: LabPage):
-    return lab_page.page.locator(".ckw-root").first
-
-
-def type_and_send(lab_page: LabPage, text: str) -> None:
-    composer = chat_root(lab_page).get_by_role("textbox", name="Message")
-    composer.click()
-    composer.fill(text)
-    composer.press("Enter")
 
 
 def test_the_plot_notebook_plots_what_the_composer_asks_for(lab_page: LabPage):

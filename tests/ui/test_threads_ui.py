@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import LabPage
+from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
 from servers import PacedServer
@@ -25,17 +25,6 @@ for topic in ["first topic", "second topic", "third topic"]:
     await chat.new_thread()
     await chat.send(topic)
 """
-
-
-def chat_root(lab_page: LabPage):
-    return lab_page.page.locator(".ckw-root").first
-
-
-def type_and_send(lab_page: LabPage, text: str) -> None:
-    composer = chat_root(lab_page).get_by_role("textbox", name="Message")
-    composer.click()
-    composer.fill(text)
-    composer.press("Enter")
 
 
 def open_history(lab_page: LabPage):
