@@ -23,7 +23,7 @@ from .dispatch import Dispatcher
 from .hooks import Hooks
 from .thread_state import dump_thread
 from .tools import ClientTool
-from .transcript import to_markdown
+from .transcript import plain_text, to_markdown
 from .transport import Transport
 from .turn import Turn
 
@@ -126,6 +126,8 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
+        self._display_id: str | None = None
+        self._views_attached = False
         self._initial_load: asyncio.Task[None] | None = None
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
@@ -328,6 +330,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         # reloaded page's state request still reads the current value. Assigning would
         # resend the whole thread after every response.
         self._transcript[:] = self._client.state.items_json(finished_only=True)
+        self._refresh_display()
 
     @traitlets.observe("thread_id")
     def _thread_id_set(self, change: dict[str, Any]) -> None:
@@ -383,6 +386,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             match message:
                 case protocol.Sync():
+                    self._views_attached = True
                     self._transport.snapshot(client.view_state())
                 case protocol.Send(text=text):
                     _log_failure(client.send(text))
@@ -456,11 +460,15 @@ class ChatKitWidget(anywidget.AnyWidget):
             self._loop, self._loop_thread = loop, threading.get_ident()
 
     def __repr__(self) -> str:
-        return f"ChatKitWidget(thread_id={self.thread_id!r}, items={len(self._client.state.items)})"
+        # Server text (the id) is untrusted on a text/plain output too: no control codes.
+        thread_id = None if self.thread_id is None else plain_text(self.thread_id, 60)
+        return f"ChatKitWidget(thread_id={thread_id!r}, items={len(self._client.state.items)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        # Places that cannot run the view (nbviewer, GitHub, a terminal) get the
-        # conversation as Markdown; Jupyter frontends prefer the widget view.
+        # Places that cannot run the view (nbviewer, GitHub, a terminal, a Jupyter without
+        # the widgets frontend) get the conversation as Markdown; Jupyter frontends prefer
+        # the widget view. JupyterLab renders this Markdown as trusted HTML: to_markdown()
+        # makes every piece of model and server text inert (transcript.py).
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):
@@ -470,6 +478,40 @@ class ChatKitWidget(anywidget.AnyWidget):
                 else "*A ChatKit chat: run this cell in Jupyter to show it.*"
             )
         return bundle
+
+    def _ipython_display_(self) -> None:
+        # Displayed with a display id, so the Markdown fallback can follow the thread
+        # (_refresh_display): a saved notebook then holds the conversation at save time.
+        from IPython.display import display
+
+        data, metadata = _split_bundle(self._repr_mimebundle_())
+        if data is None:
+            return
+        if self._display_id is None:
+            self._display_id = f"chatkit-{self.model_id}"
+        display(data, raw=True, metadata=metadata, display_id=self._display_id)
+
+    def _refresh_display(self) -> None:
+        """Update the displayed outputs of this chat (once per response end or thread
+        switch, never per token), so the Markdown fallback follows the thread. Only while
+        no view has attached: JupyterLab re-creates a live widget view on every display
+        update, and a frontend that shows views saves them with their widget state
+        (``_transcript``). Headless runs (nbconvert, nbval, papermill) and frontends without
+        the widgets extension get the conversation as it is when the notebook is saved."""
+        if self._display_id is None or self._views_attached:
+            return
+        from IPython.display import update_display
+
+        data, metadata = _split_bundle(self._repr_mimebundle_())
+        if data is not None:
+            update_display(data, raw=True, metadata=metadata, display_id=self._display_id)
+
+
+def _split_bundle(bundle: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """``_repr_mimebundle_`` returns data or (data, metadata)."""
+    if isinstance(bundle, tuple):
+        return bundle[0], bundle[1]
+    return bundle, None
 
 
 def _log_failure(task: asyncio.Task[Turn]) -> None:
