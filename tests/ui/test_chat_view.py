@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from ..hostile import REPLY
 from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
@@ -208,3 +209,39 @@ def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage
     expect(assistant).to_contain_text("w299", timeout=40_000)
     expect(root.get_by_role("textbox", name="Message")).to_be_enabled()
     assert assistant.inner_text().split() == reply.split()
+
+
+def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
+    lab_page_without_widgets: LabPage,
+):
+    # JupyterLab renders a fresh text/markdown output as trusted HTML: every payload of the
+    # corpus, in a reply and in the thread title, must stay text.
+    lab = lab_page_without_widgets
+    lab.write_notebook("fallback.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0, titles=True))\nchat",
+        "await chat.send('<img src=x onerror=alert(1)>')",
+        "chat",
+    ])
+    lab.open("fallback.ipynb")
+    lab.run_all()
+    outputs = lab.page.locator(".jp-OutputArea-output.jp-RenderedMarkdown")
+    expect(outputs).to_have_count(2)
+    # The first output was displayed before the reply: it follows the thread.
+    for n in range(2):
+        expect(outputs.nth(n)).to_contain_text("Last line stays.")
+        expect(outputs.nth(n).locator("h1")).to_contain_text("<img src=x onerror=alert(1)>")
+    lab.page.wait_for_timeout(500)  # give any injected handler a chance to run
+
+    assert lab.dialogs == []
+    assert not [line for line in lab.console if "XSS-MARKER" in line]
+    assert lab.page.evaluate("() => window.__xss") is None
+    assert lab.external_requests == []
+    for selector in ("script", "img", "iframe", "object", "form", "style", "svg", "base",
+                     "video", "details", "math", "mjx-container", "[onerror]", "[style]",
+                     "[class*='ckw-']"):
+        assert outputs.locator(selector).count() == 0, selector
+    # Links: only Lab's heading anchors and plain web URLs (GFM links bare URLs).
+    hrefs = outputs.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("#", "https://", "http://")) for h in hrefs), hrefs
+    assert lab.page.evaluate("() => getComputedStyle(document.body).display") != "none"
+    assert lab.page.evaluate("() => document.querySelectorAll('base').length") == 0
