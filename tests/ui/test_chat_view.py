@@ -141,22 +141,9 @@ def _luminance(css_color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-HOSTILE = r"""
-<script>window.__xss = 1; console.log('XSS-MARKER script')</script>
-<img src="x" onerror="console.log('XSS-MARKER img'); window.__xss = 1">
-[click me](javascript:console.log('XSS-MARKER link'))
-<a href="javascript:window.__xss=1">raw link</a>
-<svg onload="console.log('XSS-MARKER svg')"><circle r="4"></circle></svg>
-<iframe src="javascript:console.log('XSS-MARKER iframe')"></iframe>
-<iframe srcdoc="<script>parent.console.log('XSS-MARKER srcdoc')</script>"></iframe>
-<style>body { display: none !important }</style>
-<div style="background:url(https://evil.example/x.png)">styled</div>
-![remote](https://evil.example/pixel.png)
-<form action="https://evil.example"><input name="q"></form>
-<object data="javascript:alert(1)"></object>
-<details open ontoggle="console.log('XSS-MARKER details')">x</details>
-Last line stays.
-"""
+# The shared corpus (tests/hostile.py): scripts, handlers, frames, mXSS, <base>, styles,
+# and a reply wearing the view's own classes to draw a fake layer over the chat.
+HOSTILE = REPLY
 
 
 def test_hostile_model_output_is_sanitized(lab_page: LabPage):
@@ -185,6 +172,22 @@ def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     for n in range(links.count()):
         assert links.nth(n).get_attribute("rel") == "noopener noreferrer"
         assert links.nth(n).get_attribute("target") == "_blank"
+    # Nothing from the reply poses as the view or lies over it.
+    assert assistant.locator(".ckw-history, .ckw-banner--danger, [id], [style]").count() == 0
+    positioned = assistant.evaluate("""el => Array.from(el.querySelectorAll('*'))
+        .filter(e => !['static', 'relative'].includes(getComputedStyle(e).position))
+        .map(e => e.outerHTML.slice(0, 120))""")
+    assert positioned == []
+    covered = root.evaluate("""root => {
+        const r = root.getBoundingClientRect();
+        // The header and the composer: what is there must not come from the reply.
+        const points = [[0.5, 0.03], [0.3, 0.97], [0.7, 0.97]];
+        return points.map(([x, y]) => document.elementFromPoint(
+            r.left + x * r.width, r.top + y * r.height))
+          .filter(e => !e || e.closest('.ckw-assistant'))
+          .length;
+    }""")
+    assert covered == 0
 
 
 def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage):
