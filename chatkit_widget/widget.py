@@ -21,6 +21,7 @@ from . import protocol
 from .client import ChatBusyError, ChatKitClient
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .limits import MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -346,8 +347,8 @@ class ChatKitWidget(anywidget.AnyWidget):
                 else:
                     await self._client.open_thread(new)
             except Exception as exc:
-                logger.error("could not open thread %r: %s", new, exc)
-                self._report(f"Could not open thread {new!r}: {exc}")
+                logger.error("could not open thread %s: %s", clip(repr(new)), clip(str(exc)))
+                self._report(f"Could not open thread {clip(repr(new))}: {clip(str(exc))}")
                 self._thread_changed(self._client.state.thread if old else None)
 
         if loop is None:
@@ -362,19 +363,42 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._send({"method": "custom", "content": message})
 
     def _report(self, message: str) -> None:
-        """Show a problem to the user in every view (a warning notice)."""
+        """Show a problem to the user in every view (a warning notice), in brief: it may
+        quote untrusted input."""
+        message = clip(message, 2 * MAX_ECHO_CHARS)
         self._transport.push({"type": "notice", "level": "warning", "message": message})
 
     def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         # May run on a kernel subshell thread: validate here, act on the loop's thread.
+        loop = self._loop or _current_loop()
+        size = exceeds(content)
+        if size is not None:
+            # Refused unread; logged and reported without the content.
+            logger.error(
+                "refused a view message of about %s characters (limit %s)",
+                f"{size:,}",
+                f"{MAX_VIEW_MESSAGE_CHARS:,}",
+            )
+            if loop is not None:
+                loop.call_soon_threadsafe(
+                    self._report_now,
+                    f"A message from the chat view was too large (about {size:,} characters; "
+                    f"the limit is {MAX_VIEW_MESSAGE_CHARS:,}) and was ignored.",
+                )
+            return
         try:
             message = protocol.view_message_adapter.validate_python(content)
         except ValidationError as exc:
-            logger.error("rejected a malformed message from a view: %r (%s)", content, exc)
+            errors = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                for e in exc.errors(include_input=False)[:5]
+            )
+            logger.error(
+                "rejected a malformed message from a view: %s (%s)", clip(content), clip(errors)
+            )
             return
-        loop = self._loop or _current_loop()
         if loop is None:
-            logger.error("no event loop to handle %r", content)
+            logger.error("no event loop to handle %s", clip(content))
             return
         if threading.get_ident() == self._loop_thread and loop.is_running():
             self._handle_view_message(message)
@@ -397,14 +421,17 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.NewThread():
                     client.new_thread()
                 case protocol.OpenThread(thread_id=thread_id):
-                    self._spawn(client.open_thread(thread_id), f"open thread {thread_id!r}")
+                    self._spawn(client.open_thread(thread_id), f"open thread {clip(repr(thread_id))}")
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
                     self._spawn(self._answer(message), f"answer {message.method!r}")
         except (ChatBusyError, ValueError) as exc:
-            self._report(str(exc))
-            self._transport.flush()
+            self._report_now(str(exc))
+
+    def _report_now(self, message: str) -> None:
+        self._report(message)
+        self._transport.flush()
 
     async def _answer(self, request: protocol.Request) -> None:
         client, params = self._client, request.params
@@ -426,15 +453,16 @@ class ChatKitWidget(anywidget.AnyWidget):
                     await client.delete_thread(params["thread_id"])
                     result = None
                 case _:
-                    raise ValueError(f"unknown request method {request.method!r}")
+                    raise ValueError(f"unknown request method {clip(repr(request.method))}")
         except Exception as exc:
-            logger.error("view request %r failed: %s", request.method, exc)
+            error = clip(f"{type(exc).__name__}: {exc}")
+            logger.error("view request %s failed: %s", clip(repr(request.method)), error)
             self._send_to_views(
                 {
                     "type": "reply",
-                    "request_id": request.request_id,
+                    "request_id": clip(request.request_id, 100),
                     "ok": False,
-                    "error": f"{type(exc).__name__}: {exc}",
+                    "error": error,
                 }
             )
             return
@@ -447,9 +475,8 @@ class ChatKitWidget(anywidget.AnyWidget):
             try:
                 await coro
             except Exception as exc:
-                logger.error("could not %s: %s", what, exc)
-                self._report(f"Could not {what}: {exc}")
-                self._transport.flush()
+                logger.error("could not %s: %s", what, clip(str(exc)))
+                self._report_now(f"Could not {what}: {clip(str(exc))}")
 
         asyncio.get_running_loop().create_task(run())
 
