@@ -219,8 +219,10 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller (e.g. an interrupted cell) gave up: stop the response too.
-            task.cancel()
+            # The caller (e.g. an interrupted cell) gave up: stop the response too, the
+            # way Stop does, so it still ends properly (hooks, unlock).
+            if not task.done():
+                self._client.cancel()
             raise
 
     # -- threads --------------------------------------------------------------------------
