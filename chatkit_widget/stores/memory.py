@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, insort
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from collections.abc import Callable
 from typing import Any, Generic
 
 from chatkit.store import NotFoundError, Store
