@@ -148,14 +148,20 @@ HOSTILE = REPLY
 
 def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     lab_page.write_notebook("xss.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001))\nchat",
+        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001, titles=True))\n"
+        "chat",
     ])
     lab_page.open("xss.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
-    type_and_send(lab_page, "be evil")
+    # The user's message becomes the thread title: both shown as text, never as HTML.
+    hostile_title = "<img src=x onerror=alert('XSS-MARKER')>"
+    type_and_send(lab_page, hostile_title)
     assistant = root.locator(".ckw-assistant").last
     expect(assistant).to_contain_text("Last line stays.")
+    expect(root.locator(".ckw-title")).to_have_text(hostile_title)
+    expect(root.locator(".ckw-user").last).to_contain_text(hostile_title)
+    assert root.locator(".ckw-title img, .ckw-user img").count() == 0
     lab_page.page.wait_for_timeout(500)  # give any injected handler a chance to run
 
     assert lab_page.dialogs == []
