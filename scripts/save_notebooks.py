@@ -58,10 +58,9 @@ def displayed_model_ids(nb: nbformat.NotebookNode) -> list[str]:
 
 def placeholder(model: dict[str, Any]) -> dict[str, Any]:
     """A small HTML widget standing in for a widget too large to save."""
-    name = model["state"].get("_model_name") or model.get("model_name", "widget")
     layout = model["state"].get("layout")
     state: dict[str, Any] = {
-        "value": f"<i>({name}: run the notebook to see this widget; "
+        "value": "<i>(Run the notebook to see this widget: "
         "its state is too large to save in the file.)</i>",
     }
     if layout:
