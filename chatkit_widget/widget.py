@@ -18,6 +18,7 @@ from chatkit.types import ThreadItem, ThreadMetadata
 from pydantic import ValidationError
 
 from . import protocol
+from .actions import ActionFailed, Actions
 from .client import ChatBusyError, ChatKitClient
 from .dispatch import Dispatcher
 from .hooks import Hooks
@@ -123,6 +124,7 @@ class ChatKitWidget(anywidget.AnyWidget):
             on_responding=lambda value: self.set_trait("is_responding", value),
             on_commit=self._commit,
         )
+        self._actions = Actions(self._client)
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
@@ -207,6 +209,44 @@ class ChatKitWidget(anywidget.AnyWidget):
     async def send_feedback(self, item_ids: list[str], kind: str) -> None:
         """Thumbs up (``"positive"``) or down (``"negative"``) on items of the active thread."""
         await self._client.feedback(item_ids, kind)
+
+    async def send_action(
+        self,
+        type: str,
+        payload: Any = None,
+        *,
+        item_id: str | None = None,
+        streaming: bool = True,
+    ) -> Turn:
+        """Send a custom action to the server (ChatKit.js's ``sendCustomAction``).
+
+        ``item_id``: the sending widget item, passed to ``server.action()`` as ``sender``.
+        ``streaming=False`` calls ``server.sync_action()`` instead; its updated item
+        replaces that item in place (allowed while another response runs).
+        """
+        self._bind_loop()
+        await self.ready()
+        return await self._actions.send(type, payload, item_id=item_id, streaming=streaming)
+
+    def on_action(self, type: str) -> Callable[[F], F]:
+        """Decorator: ``handler(action, sender)`` runs for widget actions of ``type`` whose
+        ``handler`` is ``"client"`` (ChatKit.js's ``widgets.onAction``); ``sender`` is the
+        ``WidgetItem`` that fired it. May be async, and may chain to the server with
+        ``await chat.send_action(...)``."""
+        return self._actions.on_action(type)
+
+    async def answer(
+        self,
+        item_id: str,
+        answers: dict[str, str | list[str]] | None = None,
+        *,
+        skip: bool = False,
+    ) -> Turn:
+        """Answer a pending structured input (``{question_id: value(s)}``), or skip it;
+        returns the server's continued response."""
+        self._bind_loop()
+        await self.ready()
+        return await self._actions.answer(item_id, answers, skip=skip)
 
     def cancel(self) -> bool:
         """Stop the running response (the SDK keeps the partial text)."""
@@ -368,6 +408,17 @@ class ChatKitWidget(anywidget.AnyWidget):
             message = protocol.view_message_adapter.validate_python(content)
         except ValidationError as exc:
             logger.error("rejected a malformed message from a view: %r (%s)", content, exc)
+            request_id = content.get("request_id") if isinstance(content, dict) else None
+            if isinstance(request_id, str):
+                # The view waits for this reply (without a timeout, for actions).
+                self._send_to_views(
+                    {
+                        "type": "reply",
+                        "request_id": request_id,
+                        "ok": False,
+                        "error": "malformed message",
+                    }
+                )
             return
         loop = self._loop or _current_loop()
         if loop is None:
@@ -398,6 +449,18 @@ class ChatKitWidget(anywidget.AnyWidget):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
                     self._spawn(self._answer(message), f"answer {message.method!r}")
+                case protocol.WidgetAction(action=action, item_id=item_id):
+                    self._spawn_replying(
+                        self._actions.from_view(action, item_id),
+                        message.request_id,
+                        f"run the action {action.get('type')!r}",
+                    )
+                case protocol.Answer(item_id=item_id, answers=answers, skipped=skipped):
+                    self._spawn_replying(
+                        self._actions.answer(item_id, None if skipped else answers, skip=skipped),
+                        message.request_id,
+                        "submit the answers",
+                    )
         except (ChatBusyError, ValueError) as exc:
             self._report(str(exc))
             self._transport.flush()
@@ -446,6 +509,27 @@ class ChatKitWidget(anywidget.AnyWidget):
                 logger.error("could not %s: %s", what, exc)
                 self._report(f"Could not {what}: {exc}")
                 self._transport.flush()
+
+        asyncio.get_running_loop().create_task(run())
+
+    def _spawn_replying(self, coro: Any, request_id: str | None, what: str) -> None:
+        """Run ``coro``; then reply to ``request_id`` (the view's loading state ends)."""
+
+        async def run() -> None:
+            reply: dict[str, Any] = {"type": "reply", "request_id": request_id, "ok": True}
+            try:
+                await coro
+            except ActionFailed as exc:  # logged where it happened
+                self._report(str(exc))
+                reply = {**reply, "ok": False, "error": str(exc)}
+            except Exception as exc:
+                logger.error("could not %s: %s", what, exc)
+                self._report(f"Could not {what}: {exc}")
+                reply = {**reply, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                self._transport.flush()
+                if request_id is not None:
+                    self._send_to_views(reply)
 
         asyncio.get_running_loop().create_task(run())
 

@@ -5,6 +5,7 @@ import { batch as batchSignals, computed, type ReadonlySignal, signal } from "@p
 import type { ThreadItem } from "./chatkit";
 import { type Options, OPTION_NAMES, readOptions } from "./options";
 import {
+  type ActionConfig,
   type AnyModel,
   type BatchMessage,
   isKernelMessage,
@@ -92,13 +93,32 @@ export function createStore(model: AnyModel) {
   const effectListeners = new Set<(effect: Effect) => void>();
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
 
-  function post(message: ViewMessage): void {
+  function post(message: ViewMessage): boolean {
     try {
       model.send(message);
+      return true;
     } catch (error) {
       // No kernel (a saved notebook): the view still shows the committed transcript.
       console.warn("chatkit-widget: cannot reach the kernel", error);
+      return false;
     }
+  }
+
+  /**
+   * Post an action or answer and wait for the kernel's reply, sent when everything it
+   * started has ended. No timeout: a streaming response may rightly run for minutes (Stop
+   * ends it, and the kernel replies even when it fails). Resolves with whether it
+   * succeeded and never rejects: the caller's loading state must always end.
+   */
+  function untilDone(message: (request_id: string) => ViewMessage): Promise<boolean> {
+    const request_id = newId();
+    return new Promise<boolean>((resolve) => {
+      pending.set(request_id, { resolve: () => resolve(true), reject: () => resolve(false), timer: undefined });
+      if (!post(message(request_id))) {
+        pending.delete(request_id);
+        resolve(false);
+      }
+    });
   }
 
   function sync(): void {
@@ -309,6 +329,16 @@ export function createStore(model: AnyModel) {
       const items: ThreadItem[] = Array.isArray(result?.items) ? result.items : [];
       if (items.length) setState(prependItems(state.value, items, Boolean(result?.has_more)));
     },
+    /**
+     * A widget's action fired on the item `itemId`. The promise settles when the action's
+     * response has ended (a server action), its Python handler returned (`handler:
+     * "client"`), or its updated item arrived (`streaming: false`); failures too.
+     */
+    widgetAction: (action: ActionConfig, itemId: string | null): Promise<boolean> =>
+      untilDone((request_id) => ({ type: "action", action, item_id: itemId, request_id })),
+    /** Submit answers to (or skip) a pending structured input; settles when the response ends. */
+    answer: (itemId: string, answers: Record<string, string[]>, skipped = false): Promise<boolean> =>
+      untilDone((request_id) => ({ type: "answer", item_id: itemId, answers: skipped ? {} : answers, skipped, request_id })),
     onEffect(listener: (effect: Effect) => void): () => void {
       effectListeners.add(listener);
       return () => effectListeners.delete(listener);
