@@ -2,7 +2,7 @@
 // of kernel messages into it (batches through the reducer, snapshots, request replies).
 
 import { batch as batchSignals, computed, type ReadonlySignal, signal } from "@preact/signals";
-import type { ThreadItem } from "./chatkit";
+import type { StructuredInputItem, ThreadItem } from "./chatkit";
 import { type Options, OPTION_NAMES, readOptions } from "./options";
 import {
   type ActionConfig,
@@ -79,6 +79,9 @@ export function createStore(model: AnyModel) {
     }
     return known;
   }
+  /** The structured input waiting for the user's answers (it takes the composer's place). The
+   * same object while it is, so the app does not re-render per streamed batch. */
+  const structuredInput = computed(() => pendingStructuredInput(state.value.items));
   const itemSignals = new Map<string, ReadonlySignal<ThreadItem | undefined>>();
 
   let lastSeq: number | null = null;
@@ -283,6 +286,7 @@ export function createStore(model: AnyModel) {
     responding,
     canCancel,
     outline,
+    structuredInput,
     /** One item of the thread, followed as it streams. */
     item(id: string): ReadonlySignal<ThreadItem | undefined> {
       let found = itemSignals.get(id);
@@ -360,6 +364,17 @@ export function createStore(model: AnyModel) {
       effectListeners.clear();
     },
   };
+}
+
+/** The newest pending structured input of the thread, if any. */
+export function pendingStructuredInput(items: readonly ThreadItem[]): StructuredInputItem | null {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.type === "structured_input" && (item.status ?? "pending") === "pending" && Array.isArray(item.inputs)) {
+      return item;
+    }
+  }
+  return null;
 }
 
 /** Nothing the list draws differs (streaming items' text aside: they are stubs). */

@@ -4,6 +4,7 @@ import type { Store } from "../store";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
+import { StructuredInputPanel } from "./StructuredInput";
 import { ThreadView } from "./Thread";
 import { VersionBanner } from "./Status";
 
@@ -67,6 +68,7 @@ export function App({ store }: { store: Store }) {
   }, [options.theme]);
 
   const sent = () => setSendTick((tick) => tick + 1);
+  const pendingInput = store.structuredInput.value;
   const sendPrompt = (text: string) => {
     if (!store.busy() && !store.offline() && store.sendText(text)) sent();
   };
@@ -79,7 +81,11 @@ export function App({ store }: { store: Store }) {
         <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
         {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
       </div>
-      <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+      {pendingInput && !store.offline() ? (
+        <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
+      ) : (
+        <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+      )}
       <LiveRegion text={store.announcement.value} />
     </div>
   );

@@ -5,9 +5,10 @@ import type { AssistantMessageItem, ThreadItem } from "../chatkit";
 import { Icon } from "../icons";
 import { assistantText, isVisible } from "../state";
 import type { Store } from "../store";
-import { ClientToolCall, GeneratedImageView, StructuredInputView, WidgetFallback } from "./Items";
+import { ClientToolCall, GeneratedImageView, WidgetFallback } from "./Items";
 import { AssistantMessage, TurnActions, UserMessage } from "./Messages";
 import { StartScreen } from "./StartScreen";
+import { StructuredInputItemView } from "./StructuredInput";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
 
@@ -37,7 +38,7 @@ const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomai
     case "widget":
       return <WidgetFallback item={item} />;
     case "structured_input":
-      return <StructuredInputView item={item} />;
+      return <StructuredInputItemView item={item} />;
     default:
       return null;
   }
