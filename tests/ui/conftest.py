@@ -78,6 +78,7 @@ def running_lab(base: Path) -> Iterator[Lab]:
     root.mkdir()
     # The test notebooks import their servers from here.
     shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
+    shutil.copy(Path(__file__).with_name("widget_servers.py"), root / "widget_servers.py")
     env = dict(os.environ)
     for name in (
         "JUPYTER_CONFIG_DIR",

@@ -189,8 +189,14 @@ export function StructuredInputItemView({ item }: { item: StructuredInputItem })
     <div class="ckw-si-item" data-status={status}>
       <div class="ckw-si-item-head">
         <Icon name={status === "pending" ? "info" : "check"} size={14} />
-        {status === "pending" ? "Waiting for your answers" : status === "skipped" ? "Questions skipped" : "Your answers"}
+        {status === "pending"
+          ? `${inputs.length === 1 ? "A question" : `${inputs.length} questions`} for you: answer below`
+          : status === "skipped"
+          ? "Questions skipped"
+          : "Your answers"}
       </div>
+      {/* While pending, the questions are in the panel below: no need to list them twice. */}
+      {status === "pending" ? null : (
       <dl class="ckw-si-item-list">
         {inputs.map((input) => {
           const values = input.answer?.values ?? [];
@@ -199,9 +205,7 @@ export function StructuredInputItemView({ item }: { item: StructuredInputItem })
             <div key={input.id} class="ckw-si-item-row">
               <dt>{input.question}</dt>
               <dd>
-                {status === "pending" ? (
-                  <span class="ckw-si-muted">—</span>
-                ) : skipped ? (
+                {skipped ? (
                   <span class="ckw-si-muted">Skipped</span>
                 ) : (
                   values.map((value, index) => (
@@ -215,6 +219,7 @@ export function StructuredInputItemView({ item }: { item: StructuredInputItem })
           );
         })}
       </dl>
+      )}
     </div>
   );
 }
