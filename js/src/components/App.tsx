@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
+import type { OnWidgetAction } from "../widgets";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
@@ -49,7 +50,7 @@ function LiveRegion({ text }: { text: string }) {
   );
 }
 
-export function App({ store }: { store: Store }) {
+export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: OnWidgetAction }) {
   const options = store.options.value;
   const rootRef = useRef<HTMLDivElement>(null);
   const [palette, setPalette] = useState<Palette>(options.theme === "auto" ? "jp" : options.theme);
@@ -76,7 +77,7 @@ export function App({ store }: { store: Store }) {
       {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
       <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
       <div class="ckw-body">
-        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
+        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={onWidgetAction} />
         {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
       </div>
       <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
