@@ -300,13 +300,20 @@ describe("thread rendering", () => {
     expect(q(el, ".ckw-tool .ckw-spinner")).toBeNull();
   });
 
-  it("shows a widget item by its copy text", async () => {
+  it("renders a widget item as UI", async () => {
     const { el, events } = await mount();
     await events({
       type: "thread.item.done",
-      item: { type: "widget", id: "w", thread_id: "thr_1", created_at: "", widget: { type: "Card", children: [] }, copy_text: "Total: 42" },
+      item: {
+        type: "widget",
+        id: "w",
+        thread_id: "thr_1",
+        created_at: "",
+        widget: { type: "Card", children: [{ type: "Text", value: "Total: 42" }] },
+        copy_text: "Total",
+      },
     });
-    expect(q(el, ".ckw-widget")?.textContent).toBe("Total: 42");
+    expect(q(el, ".ckw-widget .ckw-w-card .ckw-w-text")?.textContent).toBe("Total: 42");
   });
 
   it("renders nothing for end-of-turn and hidden items", async () => {

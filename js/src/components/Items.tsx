@@ -52,7 +52,7 @@ export function GeneratedImageView({ item, imageDomains }: { item: GeneratedImag
   );
 }
 
-/** Readable text of a widget tree, for the fallback view (widgets are not rendered yet). */
+/** Readable text of a widget tree: the fallback for a widget (or component) that cannot render. */
 export function widgetText(node: WidgetNode | undefined, depth = 0): string[] {
   if (!node || typeof node !== "object" || depth > 20) return [];
   const lines: string[] = [];
@@ -60,7 +60,9 @@ export function widgetText(node: WidgetNode | undefined, depth = 0): string[] {
     const value = node[key];
     if (typeof value === "string" && value.trim()) lines.push(value.trim());
   }
-  for (const child of Array.isArray(node.children) ? node.children : []) lines.push(...widgetText(child, depth + 1));
+  const raw: unknown = node.children;
+  const children = (Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : []) as WidgetNode[];
+  for (const child of children) lines.push(...widgetText(child, depth + 1));
   return lines;
 }
 
