@@ -103,7 +103,7 @@ async def test_send_action_with_an_unknown_item_is_a_clear_error():
 
 
 async def test_a_sync_action_replaces_the_card_in_place_while_a_response_streams():
-    server = WidgetServer(reply_delay=0.02)  # each reply takes about a second
+    server = WidgetServer(reply_delay=1.0)
     chat, _ = await chat_with_card(server)
     card = widget_item(chat)
     running = asyncio.ensure_future(chat.send("more cats"))
@@ -122,7 +122,7 @@ async def test_a_sync_action_replaces_the_card_in_place_while_a_response_streams
 
 
 async def test_a_streaming_action_while_a_response_runs_is_refused():
-    server = WidgetServer(reply_delay=0.02)
+    server = WidgetServer(reply_delay=1.0)
     chat, _ = await chat_with_card(server)
     running = asyncio.ensure_future(chat.send("more cats"))
     await until(lambda: chat.is_responding)
@@ -283,7 +283,7 @@ async def test_a_server_action_from_a_view_replies_after_its_response_ended():
 
 
 async def test_a_sync_action_from_a_view_during_a_stream_replies_at_once():
-    server = WidgetServer(reply_delay=0.02)
+    server = WidgetServer(reply_delay=1.0)
     chat, _ = await chat_with_card(server)
     card = widget_item(chat)
     running = asyncio.ensure_future(chat.send("more"))
@@ -304,7 +304,7 @@ async def test_a_sync_action_from_a_view_during_a_stream_replies_at_once():
 
 
 async def test_a_server_action_from_a_view_while_busy_is_reported_and_replied():
-    server = WidgetServer(reply_delay=0.02)
+    server = WidgetServer(reply_delay=1.0)
     chat, _ = await chat_with_card(server)
     running = asyncio.ensure_future(chat.send("more"))
     await until(lambda: chat.is_responding)

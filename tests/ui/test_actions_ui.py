@@ -75,3 +75,109 @@ def test_structured_input_is_skipped_and_looks_right_in_dark(lab_page: LabPage):
     expect(root.locator(".ckw-si-item-head")).to_have_text("Questions skipped")
     expect(root.locator(".ckw-assistant").last).to_contain_text("Thanks (color: skipped")
     lab_page.screenshot("structured-input-answered-dark", root)
+
+
+def widget_notebook(lab_page: LabPage, name: str, server: str = "WidgetServer()") -> None:
+    lab_page.write_notebook(name, [
+        SETUP + f"""
+picked = widgets.Label("nobody")
+chat = ChatKitWidget({server})
+
+@chat.on_action("cats.select")
+def select(action, sender):
+    picked.value = f"{{action.payload['name']}} from {{sender.id if sender else None}}"
+
+@chat.on_action("cats.color")
+def color(action, sender):
+    picked.value = f"colour {{action.payload}}"
+
+widgets.VBox([picked, chat])
+""",
+    ])
+    lab_page.open(name)
+    lab_page.run_all()
+
+
+def card_in(root):
+    return root.locator(".ckw-item--widget").first
+
+
+def test_a_button_runs_server_action_and_the_replaced_card_shows_after_a_loading_state(
+    lab_page: LabPage,
+):
+    widget_notebook(lab_page, "button.ipynb", "WidgetServer(action_delay=1.5)")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    tom = card.locator("button", has_text="Tom")  # the list has a "Tom" row too
+    expect(tom).to_be_visible()
+    lab_page.screenshot("actions-card-light", root)
+
+    tom.click()
+
+    expect(tom).to_have_attribute("aria-busy", "true")
+    lab_page.screenshot("actions-loading-light", root)
+    expect(card).to_contain_text("You picked Tom.")
+    expect(card.locator("button", has_text="Tom")).to_have_count(0)
+    expect(root.locator("[aria-busy='true']")).to_have_count(0)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("You picked Tom.")
+    out = lab_page.execute("print(chat.server.actions, chat.is_responding)")
+    card_id = lab_page.execute("print(chat.items[1].id)").strip()
+    assert out.strip() == f"[('action', 'cats.pick', {{'name': 'Tom'}}, '{card_id}')] False"
+
+
+def test_a_list_row_with_a_client_handler_changes_another_widget(lab_page: LabPage):
+    widget_notebook(lab_page, "row.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    readout = lab_page.page.locator(".widget-label").first
+    expect(readout).to_have_text("nobody")
+
+    card_in(root).locator(".ckw-w-list-item", has_text="Luna").click()
+
+    card_id = lab_page.execute("print(chat.items[1].id)").strip()
+    expect(readout).to_have_text(f"Luna from {card_id}")
+    assert lab_page.execute("print(chat.server.actions)").strip() == "[]"
+
+
+def test_a_form_checks_required_fields_then_submits_typed_values(lab_page: LabPage):
+    widget_notebook(lab_page, "form.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    name = card.get_by_placeholder("Name")
+    expect(name).to_be_visible()
+
+    card.get_by_role("button", name="Save").click()
+
+    # The browser's own validation stops it: nothing reaches the kernel.
+    assert name.evaluate("el => el.validity.valueMissing") is True
+    assert lab_page.execute("print(chat.server.actions)").strip() == "[]"
+
+    name.fill("Biscuit")
+    card.locator("select").select_option("ginger")  # a client change action, too
+    expect(lab_page.page.locator(".widget-label").first).to_contain_text("ginger")
+    card.get_by_role("button", name="Save").click()
+
+    expect(card).to_contain_text("Saved Biscuit (ginger).")
+    out = lab_page.execute("print(chat.server.actions[-1][:3])")
+    assert out.strip() == "('action', 'cats.save', {'cat': {'name': 'Biscuit', 'color': 'ginger'}})"
+
+
+def test_a_sync_action_updates_its_card_while_another_response_streams(lab_page: LabPage):
+    widget_notebook(lab_page, "sync.ipynb", "WidgetServer(reply_delay=6)")
+    root = chat_root(lab_page)
+    # The first reply's card arrives at once; the reply itself takes a while.
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    like = card.get_by_role("button", name="Like (0)")
+    expect(like).to_be_visible()
+    expect(root.get_by_role("button", name="Stop")).to_be_visible()
+
+    like.click()
+
+    expect(card.get_by_role("button", name="Like (1)")).to_be_visible()
+    # Still the same response: the stream was not interrupted.
+    expect(root.get_by_role("button", name="Stop")).to_be_visible()
+    assert "sync_action" in lab_page.execute("print(chat.server.actions)")
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Here are some names.", timeout=20_000)

@@ -129,7 +129,7 @@ QUESTIONS: list[dict[str, Any]] = [
 
 class WidgetServer(ChatKitServer[dict[str, Any]]):
     """``action_delay``: seconds ``action()`` waits before it answers (loading states);
-    ``reply_delay``: seconds between a reply's characters (a long-running stream)."""
+    ``reply_delay``: seconds a reply takes after its card (a long-running stream)."""
 
     def __init__(
         self, store: Any = None, *, action_delay: float = 0.0, reply_delay: float = 0.0
@@ -188,8 +188,7 @@ class WidgetServer(ChatKitServer[dict[str, Any]]):
             )
         )
         if self.reply_delay:
-            for _ in range(int(1 / self.reply_delay)):
-                await asyncio.sleep(self.reply_delay)
+            await asyncio.sleep(self.reply_delay)
         yield ThreadItemDoneEvent(item=self._message(thread, "Here are some names."))
 
     async def action(
