@@ -15,7 +15,9 @@ from chatkit_widget import ChatKitWidget
 
 
 def test_structured_input_is_answered_from_the_view(lab_page: LabPage):
-    lab_page.write_notebook("questions.ipynb", [SETUP + "chat = ChatKitWidget(WidgetServer())\nchat"])
+    lab_page.write_notebook(
+        "questions.ipynb", [SETUP + "chat = ChatKitWidget(WidgetServer())\nchat"]
+    )
     lab_page.open("questions.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -180,4 +182,6 @@ def test_a_sync_action_updates_its_card_while_another_response_streams(lab_page:
     # Still the same response: the stream was not interrupted.
     expect(root.get_by_role("button", name="Stop")).to_be_visible()
     assert "sync_action" in lab_page.execute("print(chat.server.actions)")
-    expect(root.locator(".ckw-assistant").last).to_contain_text("Here are some names.", timeout=20_000)
+    expect(root.locator(".ckw-assistant").last).to_contain_text(
+        "Here are some names.", timeout=20_000
+    )
