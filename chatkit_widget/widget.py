@@ -15,7 +15,7 @@ import traitlets
 from chatkit.server import ChatKitServer
 from chatkit.store import Store
 from chatkit.types import ThreadItem, ThreadMetadata
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import protocol
 from .actions import ActionFailed, Actions
@@ -227,6 +227,18 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._bind_loop()
         await self.ready()
         return await self._actions.send(type, payload, item_id=item_id, streaming=streaming)
+
+    async def perform_action(
+        self, action: dict[str, Any] | BaseModel, *, item_id: str | None = None
+    ) -> None:
+        """Run a widget's action as if the user clicked it in a view: ``action`` is its
+        ``ActionConfig`` (or that JSON), routed by ``handler`` and ``streaming`` exactly as a
+        click is. For headless runs (tests, scripts, notebooks run by nbval); raises
+        ``ActionFailed`` where a view would show a notice."""
+        self._bind_loop()
+        await self.ready()
+        config = action.model_dump() if isinstance(action, BaseModel) else dict(action)
+        await self._actions.from_view(config, item_id)
 
     def on_action(self, type: str) -> Callable[[F], F]:
         """Decorator: ``handler(action, sender)`` runs for widget actions of ``type`` whose

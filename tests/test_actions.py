@@ -12,8 +12,7 @@ import pytest
 from chatkit.actions import Action
 from chatkit.types import WidgetItem
 
-from chatkit_widget import ChatKitWidget, SQLiteStore
-from chatkit_widget.actions import NoThreadError
+from chatkit_widget import ActionFailed, ChatKitWidget, NoThreadError, SQLiteStore
 
 from .conftest import comm_of, settle, view_says
 from .ui.widget_servers import WidgetServer
@@ -334,3 +333,34 @@ async def test_a_malformed_action_message_still_gets_a_reply():
         "ok": False,
         "error": "malformed message",
     }
+
+
+# -- headless clicks -------------------------------------------------------------------
+
+
+async def test_perform_action_routes_like_a_click_without_a_view():
+    chat, server = await chat_with_card()
+    card = widget_item(chat)
+    seen: list[str] = []
+    chat.on_action("cats.select")(lambda action, sender: seen.append(action.payload["name"]))
+
+    await chat.perform_action(
+        {"type": "cats.select", "payload": {"name": "Luna"}, "handler": "client"}, item_id=card.id
+    )
+    await chat.perform_action(
+        {"type": "cats.like", "payload": {"likes": 0}, "streaming": False}, item_id=card.id
+    )
+    await chat.perform_action({"type": "cats.pick", "payload": {"name": "Tom"}}, item_id=card.id)
+
+    assert seen == ["Luna"]
+    assert [a[:2] for a in server.actions] == [
+        ("sync_action", "cats.like"),
+        ("action", "cats.pick"),
+    ]
+    assert "You picked Tom." in widget_text(widget_item(chat))
+
+
+async def test_perform_action_raises_where_a_view_shows_a_notice():
+    chat, _ = await chat_with_card()
+    with pytest.raises(ActionFailed, match="Nothing handles the action 'cats.nope'"):
+        await chat.perform_action({"type": "cats.nope", "handler": "client"})
