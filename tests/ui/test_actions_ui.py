@@ -3,6 +3,9 @@ in a real JupyterLab, handled by a real ChatKitServer (``widget_servers.WidgetSe
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 from .conftest import LabPage, chat_root, type_and_send
@@ -185,3 +188,25 @@ def test_a_sync_action_updates_its_card_while_another_response_streams(lab_page:
     expect(root.locator(".ckw-assistant").last).to_contain_text(
         "Here are some names.", timeout=20_000
     )
+
+
+def test_the_widgets_notebook_plots_the_cat_clicked_in_the_chat(lab_page: LabPage):
+    source = Path(__file__).resolve().parents[2] / "notebooks" / "09-widgets.ipynb"
+    shutil.copy(source, lab_page.lab.root / "09-widgets.ipynb")
+    lab_page.open("09-widgets.ipynb")
+    lab_page.run_all(timeout_ms=120_000)
+    page = lab_page.page
+    gallery, chat = chat_root(lab_page, 0), chat_root(lab_page, 1)
+    expect(gallery.locator(".ckw-item--widget")).to_have_count(6)
+    lab_page.screenshot("widgets-gallery-light", gallery)
+    # The notebook's cells plotted Luna; a click on Tom's row in the chat plots Tom.
+    title = page.locator(".js-plotly-plot .gtitle").first
+    expect(title).to_have_text("Luna's weight", timeout=30_000)
+
+    chat.locator(".ckw-w-list-item", has_text="Tom").click()
+
+    expect(title).to_have_text("Tom's weight")
+    expect(page.locator(".widget-label", has_text="Plotted Tom")).to_be_visible()
+    lab_page.screenshot("widgets-notebook-plot", page.locator(".widget-hbox").first)
+    lab_page.set_theme("JupyterLab Dark")
+    lab_page.screenshot("widgets-gallery-dark", gallery)
