@@ -34,7 +34,7 @@ from chatkit.types import (
 )
 from pydantic import ValidationError
 
-from .client import ChatKitClient
+from .client import ChatBusyError, ChatKitClient
 from .turn import Turn
 
 logger = logging.getLogger("chatkit_widget")
@@ -121,7 +121,14 @@ class Actions:
                 item_id=item_id if sender is not None else None,
                 streaming=config.get("streaming", True) is not False,
             )
-        except Exception as exc:  # busy chat, no thread, the server's sync_action raised…
+        except ChatBusyError as exc:
+            # ChatKit.js blocks streaming actions during a response; say what to do instead.
+            logger.warning("action %r refused: a response is running", action.type)
+            raise ActionFailed(
+                f"Action {action.type!r} not sent: a response is running. Wait for it to "
+                "finish (or press Stop), then try again."
+            ) from exc
+        except Exception as exc:  # no thread, the server's sync_action raised…
             logger.error("action %r failed: %s", action.type, exc)
             raise ActionFailed(f"Action {action.type!r} failed: {exc}") from exc
 

@@ -423,23 +423,27 @@ class ChatKitWidget(anywidget.AnyWidget):
             request_id = content.get("request_id") if isinstance(content, dict) else None
             if isinstance(request_id, str):
                 # The view waits for this reply (without a timeout, for actions).
-                self._send_to_views(
+                self._call_on_loop(
+                    self._send_to_views,
                     {
                         "type": "reply",
                         "request_id": request_id,
                         "ok": False,
                         "error": "malformed message",
-                    }
+                    },
                 )
             return
+        self._call_on_loop(self._handle_view_message, message)
+
+    def _call_on_loop(self, fn: Callable[[Any], None], arg: Any) -> None:
         loop = self._loop or _current_loop()
         if loop is None:
-            logger.error("no event loop to handle %r", content)
+            logger.error("no event loop to handle %r", arg)
             return
         if threading.get_ident() == self._loop_thread and loop.is_running():
-            self._handle_view_message(message)
+            fn(arg)
         else:
-            loop.call_soon_threadsafe(self._handle_view_message, message)
+            loop.call_soon_threadsafe(fn, arg)
 
     def _handle_view_message(self, message: protocol.ViewMessage) -> None:
         client = self._client

@@ -310,7 +310,7 @@ async def test_a_server_action_from_a_view_while_busy_is_reported_and_replied():
     view_says(chat, {"type": "action", "action": {"type": "cats.pick"}, "request_id": "r"})
     await until(lambda: replies(chat))
     assert replies(chat)[0]["ok"] is False
-    assert any("already running" in n for n in notices(chat))
+    assert any("a response is running. Wait for it" in n for n in notices(chat))
     await running
     assert server.actions == []
 
