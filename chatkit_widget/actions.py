@@ -35,6 +35,7 @@ from chatkit.types import (
 from pydantic import ValidationError
 
 from .client import ChatBusyError, ChatKitClient
+from .limits import clip
 from .turn import Turn
 
 logger = logging.getLogger("chatkit_widget")
@@ -107,8 +108,8 @@ class Actions:
         try:
             action = _action(config.get("type"), config.get("payload"))
         except (TypeError, ValidationError) as exc:
-            logger.error("ignored a malformed widget action %r: %s", config, exc)
-            raise ActionFailed(f"Ignored a malformed widget action: {exc}") from None
+            logger.error("ignored a malformed widget action %s: %s", clip(config), clip(str(exc)))
+            raise ActionFailed(f"Ignored a malformed widget action: {clip(str(exc))}") from None
         handler = config.get("handler", "server")
         sender = self._sender(item_id)
         if handler == "client":
@@ -123,14 +124,14 @@ class Actions:
             )
         except ChatBusyError as exc:
             # ChatKit.js blocks streaming actions during a response; say what to do instead.
-            logger.warning("action %r refused: a response is running", action.type)
+            logger.warning("action %s refused: a response is running", _name(action))
             raise ActionFailed(
-                f"Action {action.type!r} not sent: a response is running. Wait for it to "
+                f"Action {_name(action)} not sent: a response is running. Wait for it to "
                 "finish (or press Stop), then try again."
             ) from exc
         except Exception as exc:  # no thread, the server's sync_action raised…
-            logger.error("action %r failed: %s", action.type, exc)
-            raise ActionFailed(f"Action {action.type!r} failed: {exc}") from exc
+            logger.error("action %s failed: %s", _name(action), clip(str(exc)))
+            raise ActionFailed(f"Action {_name(action)} failed: {clip(str(exc))}") from exc
 
     async def _run_client_handler(
         self, action: Action[str, Any], sender: WidgetItem | None
@@ -140,19 +141,20 @@ class Actions:
             if action.type not in self._warned:
                 self._warned.add(action.type)
                 logger.warning(
-                    "no handler for the client action %r: register one with @chat.on_action(%r)",
-                    action.type,
-                    action.type,
+                    "no handler for the client action %s: register one with @chat.on_action(%s)",
+                    _name(action),
+                    _name(action),
                 )
-            raise ActionFailed(f"Nothing handles the action {action.type!r}.")
+            raise ActionFailed(f"Nothing handles the action {_name(action)}.")
         try:
             result = handler(action, sender)
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            logger.exception("the handler for action %r raised", action.type)
+            logger.exception("the handler for action %s raised", _name(action))
             raise ActionFailed(
-                f"The handler for action {action.type!r} failed: {type(exc).__name__}: {exc}"
+                f"The handler for action {_name(action)} failed: "
+                f"{type(exc).__name__}: {clip(str(exc))}"
             ) from exc
 
     def _sender(self, item_id: str | None) -> WidgetItem | None:
@@ -194,6 +196,11 @@ class Actions:
                 f"cannot {what}: no thread is open (send a message or open a thread first)"
             )
         return thread_id
+
+
+def _name(action: Action[str, Any]) -> str:
+    """The action's type for logs and notices (it may come from a view: clipped)."""
+    return clip(repr(action.type))
 
 
 def _action(action_type: Any, payload: Any) -> Action[str, Any]:
