@@ -364,3 +364,16 @@ async def test_perform_action_raises_where_a_view_shows_a_notice():
     chat, _ = await chat_with_card()
     with pytest.raises(ActionFailed, match="Nothing handles the action 'cats.nope'"):
         await chat.perform_action({"type": "cats.nope", "handler": "client"})
+
+
+async def test_an_oversized_action_message_is_refused_but_still_replied():
+    chat = ChatKitWidget(WidgetServer())
+    huge = {"type": "cats.save", "payload": {"notes": "x" * 1_100_000}}
+    view_says(chat, {"type": "action", "action": huge, "request_id": "r"})
+    await until(lambda: replies(chat))
+    assert replies(chat)[0] == {
+        "type": "reply",
+        "request_id": "r",
+        "ok": False,
+        "error": "message too large",
+    }
