@@ -211,7 +211,9 @@ class LabPage:
             "?.status === 'idle'",
             timeout=60_000,
         )
-        if theme != "JupyterLab Light":
+        # The theme is a user setting that outlives the page: a test that switched to dark
+        # would leave it dark for the next one.
+        if self.page.evaluate("() => document.body.dataset.jpThemeName") != theme:
             self.set_theme(theme)
 
     def set_theme(self, theme: str) -> None:
