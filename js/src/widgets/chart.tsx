@@ -47,6 +47,11 @@ function formatTick(value: number): string {
 
 type Point = [number, number];
 
+/** A tick label cut to fit its slot. */
+function clip(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+}
+
 /** The SVG path through `points` for a ChatKit curve type. */
 export function curvePath(points: Point[], curve: string | null | undefined): string {
   if (points.length === 0) return "";
@@ -221,7 +226,7 @@ export function Chart({ node }: { node: Record<string, unknown> }): VNode {
           ? data.map((row, ri) =>
               ri % everyNth === 0 ? (
                 <text key={`x${ri}`} class="ckw-w-chart-xlabel" x={cx(ri)} y={height - 6} text-anchor="middle">
-                  {label(row)}
+                  {clip(label(row), Math.max(3, Math.floor((band * everyNth) / 6.5)))}
                 </text>
               ) : null,
             )
