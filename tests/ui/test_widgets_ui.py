@@ -68,8 +68,8 @@ def test_gallery_renders_every_component_in_light_and_dark(widget_lab: LabPage):
     _open_gallery(widget_lab, "gallery.ipynb")
     root = chat_root(widget_lab)
     type_and_send(widget_lab, "gallery")
-    # 20 gallery items and the one built from a WidgetTemplate.
-    expect(root.locator(".ckw-item--widget")).to_have_count(21, timeout=30_000)
+    # 21 gallery items and the one built from a WidgetTemplate.
+    expect(root.locator(".ckw-item--widget")).to_have_count(22, timeout=30_000)
     for component, selector in COMPONENT_SELECTORS.items():
         assert root.locator(selector).count() > 0, component
     # The template-built ListView renders like any other tree.
@@ -89,19 +89,24 @@ def test_gallery_renders_every_component_in_light_and_dark(widget_lab: LabPage):
     assert root.locator("img[src^='https://elsewhere']").count() == 0
     assert widget_lab.external_requests == []
     # No onAction connected yet: a click says so instead of doing nothing.
-    root.get_by_role("button", name="Primary").click()
+    root.get_by_role("button", name="Primary", exact=True).click()
     expect(root.locator(".ckw-w-note").first).to_contain_text("not connected")
+
+    # A root's theme prop forces its palette: a dark card on the light page.
+    themed = root.locator(".ckw-w-card[data-ckw-theme='dark']")
+    assert _luminance(themed.evaluate("el => getComputedStyle(el).backgroundColor")) < 60
+    assert _luminance(themed.locator(".ckw-w-text").evaluate("el => getComputedStyle(el).color")) > 180
 
     light = _screenshots(widget_lab, root, "light")
     card_bg_light = root.locator(".ckw-w-card").first.evaluate("el => getComputedStyle(el).backgroundColor")
-    primary_light = root.get_by_role("button", name="Primary").evaluate(
+    primary_light = root.get_by_role("button", name="Primary", exact=True).evaluate(
         "el => getComputedStyle(el).backgroundColor")
 
     widget_lab.set_theme("JupyterLab Dark")
     widget_lab.page.wait_for_timeout(300)
     dark = _screenshots(widget_lab, root, "dark")
     card_bg_dark = root.locator(".ckw-w-card").first.evaluate("el => getComputedStyle(el).backgroundColor")
-    primary_dark = root.get_by_role("button", name="Primary").evaluate(
+    primary_dark = root.get_by_role("button", name="Primary", exact=True).evaluate(
         "el => getComputedStyle(el).backgroundColor")
     assert _luminance(card_bg_dark) < _luminance(card_bg_light)
     # ChatKit's primary button inverts: near-black in light, near-white in dark.

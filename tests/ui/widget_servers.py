@@ -220,6 +220,14 @@ GALLERY: list[tuple[str, dict[str, Any]]] = [
         {"type": "Col", "children": [text("Basic root", weight="semibold"),
                                      {"type": "Caption", "value": "Entity preview style"}]},
     ]}),
+    ("Themed", card(
+        {"type": "Row", "gap": 2, "children": [
+            {"type": "Icon", "name": "star-filled", "color": "warning"},
+            text("Card with theme=\"dark\", whatever the page's theme", weight="medium"),
+        ]},
+        {"type": "Button", "label": "Primary here", "size": "sm"},
+        theme="dark",
+    )),
     ("Unknown", card({"type": "Hologram", "title": "An unknown component reads as text"})),
 ]
 
