@@ -51,7 +51,9 @@ COMPONENT_SELECTORS = {
 
 @pytest.fixture
 def widget_lab(lab_page: LabPage) -> LabPage:
-    shutil.copy(Path(__file__).with_name("widget_servers.py"), lab_page.lab.root / "widget_servers.py")
+    here = Path(__file__).parent
+    shutil.copy(here / "widget_servers.py", lab_page.lab.root / "widget_servers.py")
+    shutil.copy(here.parent / "hostile.py", lab_page.lab.root / "hostile.py")
     return lab_page
 
 
@@ -118,9 +120,11 @@ def test_every_widget_text_surface_is_sanitized(widget_lab: LabPage):
     _open_gallery(widget_lab, "widget_xss.ipynb", height="1600px")
     root = chat_root(widget_lab)
     type_and_send(widget_lab, "xss")
-    expect(root.locator(".ckw-item--widget")).to_have_count(2, timeout=30_000)
-    widget_lab.page.wait_for_timeout(500)  # give any injected handler a chance to run
+    expect(root.locator(".ckw-item--widget")).to_have_count(3, timeout=30_000)
     widgets = root.locator(".ckw-item--widget")
+    # The Markdown widget renders the shared corpus through to its last line.
+    expect(widgets.locator(".ckw-w-markdown")).to_contain_text("Last line stays.")
+    widget_lab.page.wait_for_timeout(500)  # give any injected handler a chance to run
 
     assert widget_lab.dialogs == []
     assert not [line for line in widget_lab.console if "XSS-MARKER" in line]
@@ -142,6 +146,23 @@ def test_every_widget_text_surface_is_sanitized(widget_lab: LabPage):
     for n in range(links.count()):
         assert links.nth(n).get_attribute("rel") == "noopener noreferrer"
         assert links.nth(n).get_attribute("target") == "_blank"
+    # Nothing a widget lays out paints outside its own item (over other items, the header
+    # or the composer): the last widget tries with negative margins and a huge box.
+    root.locator(".ckw-thread").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    covered = root.evaluate("""root => {
+        const r = root.getBoundingClientRect();
+        const items = [...root.querySelectorAll('.ckw-item')];
+        const hostile = items[items.length - 1];
+        const points = [[0.5, 0.01], [0.3, 0.985], [0.7, 0.985]]
+          .map(([x, y]) => [r.left + x * r.width, r.top + y * r.height]);
+        for (const item of items.slice(0, -1)) {
+          const b = item.getBoundingClientRect();
+          if (b.bottom > r.top && b.top < r.bottom) points.push([b.left + 8, b.top + b.height / 2]);
+        }
+        return points.map(([x, y]) => document.elementFromPoint(x, y))
+          .filter(e => !e || hostile.contains(e)).length;
+    }""")
+    assert covered == 0
     widget_lab.screenshot("widgets-xss", root)
 
 

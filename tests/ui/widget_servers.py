@@ -257,11 +257,12 @@ def root(widget: dict[str, Any]) -> WidgetRoot:
     return DynamicWidgetRoot.model_validate(widget)
 
 
+try:  # the shared XSS corpus (tests/hostile.py), copied next to this file by the tests
+    from hostile import REPLY as HOSTILE_MD
+except ImportError:  # pragma: no cover - imported from elsewhere
+    HOSTILE_MD = "<script>window.__xss = 1</script>\n\nLast line stays."
+
 HOSTILE = "<img src=x onerror=\"console.log('XSS-MARKER w');window.__xss=1\"><script>window.__xss=1</script>"
-HOSTILE_MD = (
-    HOSTILE + "\n\n[md link](javascript:console.log('XSS-MARKER mdlink'))\n\n"
-    "![remote](https://evil.example/pixel.png)\n\n<a href=\"javascript:window.__xss=1\">raw</a>"
-)
 
 
 def hostile_widgets() -> list[dict[str, Any]]:
@@ -292,6 +293,11 @@ def hostile_widgets() -> list[dict[str, Any]]:
         ),
         {"type": "ListView", "status": {"text": HOSTILE, "icon": HOSTILE}, "children": [
             {"type": "ListViewItem", "children": [text(HOSTILE)]}]},
+        # Layout props trying to paint over the chat's header and composer.
+        {"type": "Basic", "margin": {"top": -400, "bottom": -400}, "children": [
+            {"type": "Box", "height": 3000, "width": "200vw", "margin": "-1500px",
+             "background": "red-500", "children": [text("Your session expired: sign in again")]},
+        ]},
     ]
 
 
