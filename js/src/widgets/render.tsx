@@ -29,7 +29,15 @@ interface Ctx {
   streaming: boolean;
   pending: ReadonlySet<string>;
   errors: Readonly<Record<string, string>>;
-  fire: (action: ActionConfig, key: string, source: ActionSource, el: Element | null, own?: [string, FormValue]) => void;
+  /** `own`: a changed control's name and value; `bySubmitter`: a submit came from a button. */
+  fire: (
+    action: ActionConfig,
+    key: string,
+    source: ActionSource,
+    el: Element | null,
+    own?: [string, FormValue],
+    bySubmitter?: boolean,
+  ) => void;
   clearError: (key: string) => void;
   /** Actions of submit buttons by key, read when their form submits. */
   submitActions: Map<string, ActionConfig>;
@@ -119,7 +127,7 @@ function submit(ctx: Ctx, event: SubmitEvent | Event, formAction: ActionConfig |
   const action = own ?? formAction;
   if (!action) return;
   const source: ActionSource = key === `${formKey}:confirm` ? "confirm" : "submit";
-  ctx.fire(action, key ?? formKey, source, (event.currentTarget as Element) ?? null);
+  ctx.fire(action, key ?? formKey, source, (event.currentTarget as Element) ?? null, undefined, key !== null);
 }
 
 function markInvalid(ctx: Ctx, event: Event): void {
@@ -867,7 +875,7 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
   const submitActions = useMemo(() => new Map<string, ActionConfig>(), []);
   submitActions.clear();
 
-  const fire: Ctx["fire"] = (action, key, source, el, own) => {
+  const fire: Ctx["fire"] = (action, key, source, el, own, bySubmitter = true) => {
     if (pendingRef.current.has(key)) return; // a repeat while the first is pending
     const form = el?.closest?.("form.ckw-w-form") ?? null;
     let values: [string, FormValue][] = form ? collectValues(form) : [];
@@ -884,7 +892,7 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
       return;
     }
     setNote(null);
-    const loading = loadingFor(action, source, source !== "submit" || !!key);
+    const loading = loadingFor(action, source, bySubmitter);
     // Repeats are ignored until the response ends (a change action is never held back
     // unless it shows a loading state: the control's new value must not be lost).
     const gate = loading !== "none" || source !== "change";
