@@ -188,7 +188,13 @@ def _screenshots(lab_page: LabPage, root: Locator, theme: str) -> Path:
     lab_page.screenshot(f"widgets-gallery-{theme}-top", root)
     thread.evaluate("el => { el.scrollTop = el.scrollHeight; }")
     lab_page.page.wait_for_timeout(200)
-    return lab_page.screenshot(f"widgets-gallery-{theme}", root)
+    path = lab_page.screenshot(f"widgets-gallery-{theme}", root)
+    # Close-ups at full resolution (gallery order: widget_servers.GALLERY).
+    items = root.locator(".ckw-item--widget")
+    for index, name in ((12, "buttons"), (13, "form"), (17, "listview")):
+        items.nth(index).scroll_into_view_if_needed()
+        lab_page.screenshot(f"widgets-{name}-{theme}", items.nth(index))
+    return path
 
 
 def _luminance(css_color: str) -> float:
