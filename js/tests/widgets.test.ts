@@ -378,6 +378,15 @@ describe("controls", () => {
   });
 });
 
+describe("button defaults", () => {
+  it("defaults to a secondary solid md button; style is a colour preset", () => {
+    const host = show(card({ type: "Button", label: "Plain" }, { type: "Button", label: "Main", style: "primary" }));
+    const [plain, main] = Array.from(host.querySelectorAll("button.ckw-w-button"));
+    for (const cls of ["ckw-w-tone-secondary", "ckw-w-button-solid", "ckw-w-size-md"]) expect(plain?.className).toContain(cls);
+    expect(main?.className).toContain("ckw-w-tone-primary");
+  });
+});
+
 describe("actions", () => {
   function deferred() {
     let resolve!: () => void;

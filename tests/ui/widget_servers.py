@@ -135,8 +135,8 @@ GALLERY: list[tuple[str, dict[str, Any]]] = [
     ]})),
     ("Button", card({"type": "Col", "gap": 2, "children": [
         {"type": "Row", "gap": 2, "wrap": "wrap", "children": [
-            {"type": "Button", "label": "Primary", "onClickAction": {"type": "demo"}},
-            {"type": "Button", "label": "Secondary", "style": "secondary"},
+            {"type": "Button", "label": "Primary", "style": "primary", "onClickAction": {"type": "demo"}},
+            {"type": "Button", "label": "Secondary"},
             {"type": "Button", "label": "Soft info", "color": "info", "variant": "soft"},
             {"type": "Button", "label": "Outline", "variant": "outline", "iconStart": "plus"},
             {"type": "Button", "label": "Ghost", "variant": "ghost", "iconEnd": "chevron-right"},
@@ -145,7 +145,7 @@ GALLERY: list[tuple[str, dict[str, Any]]] = [
             {"type": "Button", "label": "Danger", "color": "danger", "size": "sm"},
             {"type": "Button", "label": "Success pill", "color": "success", "pill": True},
             {"type": "Button", "iconStart": "reload", "uniform": True, "variant": "outline"},
-            {"type": "Button", "label": "Disabled", "disabled": True},
+            {"type": "Button", "label": "Disabled", "color": "primary", "disabled": True},
         ]},
         {"type": "Button", "label": "Suggest more names", "iconEnd": "sparkle", "color": "discovery",
          "variant": "outline", "pill": True, "block": True, "size": "lg"},
@@ -170,7 +170,7 @@ GALLERY: list[tuple[str, dict[str, Any]]] = [
             {"value": "s", "label": "Small"}, {"value": "m", "label": "Medium"},
             {"value": "l", "label": "Large"}]},
         text("Editable text", editable={"name": "note", "placeholder": "Type here"}),
-        {"type": "Button", "label": "Save", "submit": True},
+        {"type": "Button", "label": "Save", "style": "primary", "submit": True},
     ]})),
     ("Chart", card(
         {"type": "Title", "value": "Visitors", "size": "sm"},
@@ -225,7 +225,7 @@ GALLERY: list[tuple[str, dict[str, Any]]] = [
             {"type": "Icon", "name": "star-filled", "color": "warning"},
             text("Card with theme=\"dark\", whatever the page's theme", weight="medium"),
         ]},
-        {"type": "Button", "label": "Primary here", "size": "sm"},
+        {"type": "Button", "label": "Primary here", "style": "primary", "size": "sm"},
         theme="dark",
     )),
     ("Unknown", card({"type": "Hologram", "title": "An unknown component reads as text"})),

@@ -330,9 +330,11 @@ export function WidgetButton({
   type: "button" | "submit";
   onClick?: (event: MouseEvent) => void;
 }) {
-  const style = node.style === "secondary" ? "secondary" : null;
-  const tone = typeof node.color === "string" ? node.color : (style ?? "primary");
-  const variant = typeof node.variant === "string" ? node.variant : style === "secondary" ? "outline" : "solid";
+  // Defaults as documented for ChatKit's Button: color "secondary", variant "solid", size
+  // "md"; `style` is a preset for the colour.
+  const preset = node.style === "primary" || node.style === "secondary" ? node.style : null;
+  const tone = typeof node.color === "string" ? node.color : (preset ?? "secondary");
+  const variant = typeof node.variant === "string" ? node.variant : "solid";
   const size = typeof node.size === "string" ? node.size : "md";
   const iconSize = ICON_SIZE[str(node.iconSize)] ?? (size === "lg" || size === "xl" || size.startsWith("2") || size.startsWith("3") ? 18 : 16);
   const label = str(node.label);
@@ -651,7 +653,7 @@ function CardView({ node, path }: { node: Node; path: string }) {
         ) : null}
         {confirm ? (
           <WidgetButton
-            node={{ label: confirm.label }}
+            node={{ label: confirm.label, color: "primary" }}
             keyName={confirmKey}
             busy={ctx.pending.has(confirmKey)}
             type={asForm ? "submit" : "button"}
