@@ -339,6 +339,19 @@ describe("content", () => {
   });
 });
 
+describe("chart sizing", () => {
+  it("takes its height from aspectRatio when no height is given, and hides axes on request", () => {
+    const host = show(
+      card({ type: "Chart", aspectRatio: 2, showYAxis: false, data: [{ x: "a", y: 1 }], xAxis: { dataKey: "x", hide: true }, series: [{ type: "line", dataKey: "y", label: "Y" }] }),
+    );
+    const svg = host.querySelector("svg") as SVGElement;
+    // jsdom has no layout: the chart assumes its default width (480 px).
+    expect(svg.getAttribute("height")).toBe("240");
+    expect(host.querySelectorAll(".ckw-w-chart-tick, .ckw-w-chart-xlabel")).toHaveLength(0);
+    expect(host.querySelector(".ckw-w-chart-legend")).toBeNull();
+  });
+});
+
 describe("controls", () => {
   it("renders form controls with their names, defaults and options", () => {
     const host = show(

@@ -117,7 +117,15 @@ export function Chart({ node }: { node: Record<string, unknown> }): VNode {
   const xKey = typeof axis.dataKey === "string" ? axis.dataKey : "";
   const showY = node.showYAxis !== false;
   const showX = axis.hide !== true;
-  const height = typeof node.height === "number" ? node.height : typeof node.size === "number" ? node.size : 200;
+  const ratio = typeof node.aspectRatio === "number" && node.aspectRatio > 0 ? node.aspectRatio : null;
+  const height =
+    typeof node.height === "number"
+      ? node.height
+      : typeof node.size === "number"
+        ? node.size
+        : ratio
+          ? Math.max(Math.round(width / ratio), 60)
+          : 200;
   const pad = { ...PAD, left: showY ? PAD.left : 8, bottom: showX ? PAD.bottom : 8 };
   const plotW = Math.max(width - pad.left - pad.right, 10);
   const plotH = Math.max(height - pad.top - pad.bottom, 10);
@@ -232,7 +240,7 @@ export function Chart({ node }: { node: Record<string, unknown> }): VNode {
             )
           : null}
       </svg>
-      {node.showLegend !== false && series.length > 1 ? (
+      {node.showLegend === true || (node.showLegend !== false && series.length > 1) ? (
         <div class="ckw-w-chart-legend">
           {series.map((s, si) => (
             <span key={si} class="ckw-w-chart-legend-item">
