@@ -59,9 +59,12 @@ def widget_lab(lab_page: LabPage) -> LabPage:
 
 def _open_gallery(lab_page: LabPage, name: str, height: str = "2600px") -> None:
     lab_page.page.set_viewport_size({"width": 1100, "height": 3000})
-    lab_page.write_notebook(name, [
-        SETUP + f"chat = ChatKitWidget(GalleryServer(), height={height!r})\nchat",
-    ])
+    lab_page.write_notebook(
+        name,
+        [
+            SETUP + f"chat = ChatKitWidget(GalleryServer(), height={height!r})\nchat",
+        ],
+    )
     lab_page.open(name)
     lab_page.run_all()
 
@@ -97,19 +100,27 @@ def test_gallery_renders_every_component_in_light_and_dark(widget_lab: LabPage):
     # A root's theme prop forces its palette: a dark card on the light page.
     themed = root.locator(".ckw-w-card[data-ckw-theme='dark']")
     assert _luminance(themed.evaluate("el => getComputedStyle(el).backgroundColor")) < 60
-    assert _luminance(themed.locator(".ckw-w-text").evaluate("el => getComputedStyle(el).color")) > 180
+    assert (
+        _luminance(themed.locator(".ckw-w-text").evaluate("el => getComputedStyle(el).color")) > 180
+    )
 
     light = _screenshots(widget_lab, root, "light")
-    card_bg_light = root.locator(".ckw-w-card").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    card_bg_light = root.locator(".ckw-w-card").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
     primary_light = root.get_by_role("button", name="Primary", exact=True).evaluate(
-        "el => getComputedStyle(el).backgroundColor")
+        "el => getComputedStyle(el).backgroundColor"
+    )
 
     widget_lab.set_theme("JupyterLab Dark")
     widget_lab.page.wait_for_timeout(300)
     dark = _screenshots(widget_lab, root, "dark")
-    card_bg_dark = root.locator(".ckw-w-card").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    card_bg_dark = root.locator(".ckw-w-card").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
     primary_dark = root.get_by_role("button", name="Primary", exact=True).evaluate(
-        "el => getComputedStyle(el).backgroundColor")
+        "el => getComputedStyle(el).backgroundColor"
+    )
     assert _luminance(card_bg_dark) < _luminance(card_bg_light)
     # ChatKit's primary button inverts: near-black in light, near-white in dark.
     assert _luminance(primary_light) < 60 < 200 < _luminance(primary_dark)
@@ -130,17 +141,33 @@ def test_every_widget_text_surface_is_sanitized(widget_lab: LabPage):
     assert not [line for line in widget_lab.console if "XSS-MARKER" in line]
     assert widget_lab.page.evaluate("() => window.__xss") is None
     assert widget_lab.external_requests == []
-    for selector in ("script", "iframe", "[onerror]", "a[href^='javascript']", "img[src^='javascript']",
-                     "img[src^='https://evil']"):
+    for selector in (
+        "script",
+        "iframe",
+        "[onerror]",
+        "a[href^='javascript']",
+        "img[src^='javascript']",
+        "img[src^='https://evil']",
+    ):
         assert widgets.locator(selector).count() == 0, selector
     # The markup shows as text where the component shows text.
-    for selector in (".ckw-w-title", ".ckw-w-caption", ".ckw-w-text:not(input)", ".ckw-w-label",
-                     ".ckw-w-badge", ".ckw-w-button-label", ".ckw-w-status", ".ckw-w-check span"):
+    for selector in (
+        ".ckw-w-title",
+        ".ckw-w-caption",
+        ".ckw-w-text:not(input)",
+        ".ckw-w-label",
+        ".ckw-w-badge",
+        ".ckw-w-button-label",
+        ".ckw-w-status",
+        ".ckw-w-check span",
+    ):
         expect(widgets.locator(selector).first).to_contain_text("<img src=x onerror=")
     assert "<img" in (widgets.locator("input.ckw-w-input").first.input_value())
     # No style may load a URL.
     styles = widgets.evaluate_all(
-        "els => els.flatMap(el => [...el.querySelectorAll('[style]')].map(n => n.getAttribute('style')))")
+        "els => els.flatMap(el => [...el.querySelectorAll('[style]')]"
+        ".map(n => n.getAttribute('style')))"
+    )
     assert not [s for s in styles if "url(" in s]
     links = widgets.locator("a[href]")
     for n in range(links.count()):
@@ -177,7 +204,9 @@ def test_a_streamed_widget_grows_in_place(widget_lab: LabPage):
     expect(card.locator(".ckw-w-badge")).to_have_text("Done", timeout=30_000)
     expect(card.locator(".ckw-w-markdown")).to_contain_text("word39")
     assert card.evaluate("el => el.__mark") == "same"
-    assert re.sub(r"\s+", " ", card.locator(".ckw-w-markdown").inner_text()).strip().endswith("word39")
+    assert (
+        re.sub(r"\s+", " ", card.locator(".ckw-w-markdown").inner_text()).strip().endswith("word39")
+    )
 
 
 def _screenshots(lab_page: LabPage, root: Locator, theme: str) -> Path:
