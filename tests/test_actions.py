@@ -15,7 +15,7 @@ from chatkit.types import WidgetItem
 from chatkit_widget import ActionFailed, ChatKitWidget, NoThreadError, SQLiteStore
 
 from .conftest import comm_of, settle, view_says
-from .ui.widget_servers import WidgetServer
+from .ui.action_servers import WidgetServer
 
 
 def widget_item(chat: ChatKitWidget) -> WidgetItem:

@@ -12,7 +12,7 @@ from chatkit.types import StructuredInputItem
 from chatkit_widget import ChatKitWidget
 
 from .conftest import comm_of, view_says
-from .ui.widget_servers import WidgetServer
+from .ui.action_servers import WidgetServer
 
 
 def questions(chat: ChatKitWidget) -> StructuredInputItem:

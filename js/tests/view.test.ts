@@ -316,6 +316,32 @@ describe("thread rendering", () => {
     expect(q(el, ".ckw-widget .ckw-w-card .ckw-w-text")?.textContent).toBe("Total: 42");
   });
 
+  it("updates a widget in place: thread.item.replaced and widget updates keep the other items' DOM", async () => {
+    const { el, events } = await mount();
+    const widgetItem = (value: string) => ({
+      type: "widget" as const,
+      id: "w",
+      thread_id: "thr_1",
+      created_at: "",
+      widget: { type: "Card", children: [{ type: "Text", id: "t", value }, { type: "Input", name: "q", key: "q" }] },
+    });
+    await events({ type: "thread.item.done", item: user("u1", "hi") }, { type: "thread.item.done", item: widgetItem("Pending") });
+    const userNode = q(el, ".ckw-item--user_message");
+    const cardNode = q(el, ".ckw-w-card");
+    (q(el, ".ckw-w-input") as HTMLInputElement).value = "typed";
+    await events({ type: "thread.item.replaced", item: widgetItem("Booked") });
+    expect(q(el, ".ckw-w-text")?.textContent).toBe("Booked");
+    await events({
+      type: "thread.item.updated",
+      item_id: "w",
+      update: { type: "widget.component.updated", component_id: "t", component: { type: "Text", id: "t", value: "Boarded" } },
+    });
+    expect(q(el, ".ckw-w-text")?.textContent).toBe("Boarded");
+    expect(q(el, ".ckw-item--user_message")).toBe(userNode);
+    expect(q(el, ".ckw-w-card")).toBe(cardNode);
+    expect((q(el, ".ckw-w-input") as HTMLInputElement).value).toBe("typed");
+  });
+
   it("renders nothing for end-of-turn and hidden items", async () => {
     const { el, events } = await mount();
     await events(

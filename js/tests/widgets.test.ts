@@ -107,6 +107,24 @@ describe("layout and text", () => {
     expect(c?.getAttribute("style")).toContain("-webkit-line-clamp: 2");
   });
 
+  it("maps surface, border, alpha and primitive colour tokens", () => {
+    const host = show(
+      card(
+        { type: "Box", background: "surface-secondary", border: { size: 1, color: "strong" }, children: [] },
+        { type: "Box", background: "alpha-10", children: [] },
+        { type: "Box", background: "gray-900", children: [] },
+        { type: "Text", value: "t", color: "discovery" },
+      ),
+    );
+    const [surface, alpha, gray] = Array.from(host.querySelectorAll<HTMLElement>(".ckw-w-box"));
+    expect(surface?.style.background).toBe("var(--ckw-w-surface-secondary)");
+    expect(surface?.style.border).toContain("var(--ckw-w-border-strong)");
+    expect(alpha?.style.background).toContain("color-mix(in srgb, var(--ckw-w-ink) 10%, transparent)");
+    // Grays flip in dark mode (gray-900 text stays readable on a dark surface).
+    expect(gray?.style.background).toMatch(/^light-dark\(rgb\(\d+, \d+, \d+\), rgb\(\d+, \d+, \d+\)\)$/);
+    expect(host.querySelector<HTMLElement>(".ckw-w-text")?.style.color).toBe("var(--ckw-w-text-discovery)");
+  });
+
   it("refuses CSS values that could load or inject anything", () => {
     expect(cssValue("url(https://evil.example/x.png)")).toBeUndefined();
     expect(cssValue("red; background: url(x)")).toBeUndefined();
@@ -159,6 +177,36 @@ describe("layout and text", () => {
       expect(spy).toHaveBeenCalled();
       spy.mockRestore();
     });
+  });
+});
+
+describe("recovery", () => {
+  it("renders a widget again once a new version of it arrives after a failure", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const boom = { type: "Card", get children(): WidgetNode[] { throw new Error("boom"); } } as unknown as WidgetNode;
+    const host = document.createElement("div");
+    document.body.append(host);
+    render(h(WidgetView, { item: item(boom, { copy_text: "fallback" }) }), host);
+    await tick();
+    expect(host.textContent).toContain("fallback");
+    render(h(WidgetView, { item: item(card({ type: "Text", value: "fixed" })) }), host);
+    await tick();
+    expect(host.querySelector(".ckw-w-text")?.textContent).toBe("fixed");
+    spy.mockRestore();
+  });
+
+  it("renders ChatKit.js tables", () => {
+    const host = show(
+      card({
+        type: "Table",
+        children: [
+          { type: "Table.Row", header: true, children: [{ type: "Table.Cell", children: [{ type: "Text", value: "Name" }] }] },
+          { type: "Table.Row", children: [{ type: "Table.Cell", align: "end", children: [{ type: "Text", value: "Ann" }] }] },
+        ],
+      }),
+    );
+    expect(host.querySelector("table th")?.textContent).toBe("Name");
+    expect(host.querySelector<HTMLElement>("table td")?.style.textAlign).toBe("end");
   });
 });
 
@@ -215,8 +263,9 @@ describe("roots", () => {
 
 describe("content", () => {
   it("draws every ChatKit icon name with a glyph, and lucide names of the subset", () => {
-    for (const name of CHATKIT_ICON_NAMES) expect(iconNode(name), name).not.toBeNull();
-    expect(Object.keys(CHATKIT_ICON).sort()).toEqual([...CHATKIT_ICON_NAMES].sort());
+    // "dot" is drawn as a filled dot of its own; every other name maps to a glyph.
+    for (const name of CHATKIT_ICON_NAMES.filter((n) => n !== "dot")) expect(iconNode(name), name).not.toBeNull();
+    expect(Object.keys(CHATKIT_ICON).sort()).toEqual(CHATKIT_ICON_NAMES.filter((n) => n !== "dot").sort());
     expect(iconNode("lucide:arrow-right")).not.toBeNull();
     expect(iconNode("lucide:no-such-icon")).toBeNull();
     const host = show(card({ type: "Icon", name: "lucide:no-such-icon", size: "xl", color: "danger" }, { type: "Icon", name: "calendar" }));
@@ -290,6 +339,19 @@ describe("content", () => {
   });
 });
 
+describe("chart sizing", () => {
+  it("takes its height from aspectRatio when no height is given, and hides axes on request", () => {
+    const host = show(
+      card({ type: "Chart", aspectRatio: 2, showYAxis: false, data: [{ x: "a", y: 1 }], xAxis: { dataKey: "x", hide: true }, series: [{ type: "line", dataKey: "y", label: "Y" }] }),
+    );
+    const svg = host.querySelector("svg") as SVGElement;
+    // jsdom has no layout: the chart assumes its default width (480 px).
+    expect(svg.getAttribute("height")).toBe("240");
+    expect(host.querySelectorAll(".ckw-w-chart-tick, .ckw-w-chart-xlabel")).toHaveLength(0);
+    expect(host.querySelector(".ckw-w-chart-legend")).toBeNull();
+  });
+});
+
 describe("controls", () => {
   it("renders form controls with their names, defaults and options", () => {
     const host = show(
@@ -326,6 +388,15 @@ describe("controls", () => {
     for (const cls of ["ckw-w-tone-discovery", "ckw-w-button-outline", "ckw-w-size-lg", "ckw-w-pill", "ckw-w-block"]) {
       expect(button.className).toContain(cls);
     }
+  });
+});
+
+describe("button defaults", () => {
+  it("defaults to a secondary solid md button; style is a colour preset", () => {
+    const host = show(card({ type: "Button", label: "Plain" }, { type: "Button", label: "Main", style: "primary" }));
+    const [plain, main] = Array.from(host.querySelectorAll("button.ckw-w-button"));
+    for (const cls of ["ckw-w-tone-secondary", "ckw-w-button-solid", "ckw-w-size-md"]) expect(plain?.className).toContain(cls);
+    expect(main?.className).toContain("ckw-w-tone-primary");
   });
 });
 
@@ -519,6 +590,26 @@ describe("actions", () => {
     (Array.from(host.querySelectorAll("button")).find((b) => b.textContent === "Cancel") as HTMLButtonElement).click();
     await tick();
     expect(onAction).toHaveBeenLastCalledWith({ type: "cancel_booking", payload: { seat: "w", passenger: { name: "Ann" } } }, "w1");
+  });
+
+  it("greys out the form for a submit by Enter (no button), and its button for a click", async () => {
+    const pending = deferred();
+    const host = show(
+      card({
+        type: "Form",
+        onSubmitAction: { type: "search" },
+        children: [{ type: "Input", name: "q" }, { type: "Button", label: "Go", submit: true }],
+      }),
+      { onAction: () => pending.promise },
+    );
+    const form = host.querySelector("form") as HTMLFormElement;
+    form.requestSubmit();
+    await tick();
+    expect(host.querySelector(".ckw-w")?.className).toContain("ckw-w--loading");
+    pending.resolve();
+    await tick();
+    await tick();
+    expect(host.querySelector(".ckw-w")?.className).not.toContain("ckw-w--loading");
   });
 
   it("puts a control's new value under its name in its onChangeAction payload", async () => {

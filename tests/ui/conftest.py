@@ -81,7 +81,7 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     root.mkdir()
     # The test notebooks import their servers from here.
     shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
-    shutil.copy(Path(__file__).with_name("widget_servers.py"), root / "widget_servers.py")
+    shutil.copy(Path(__file__).with_name("action_servers.py"), root / "action_servers.py")
     env = dict(os.environ)
     for name in (
         "JUPYTER_CONFIG_DIR",

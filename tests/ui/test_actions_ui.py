@@ -1,5 +1,5 @@
 """Issue 11 in the browser: widget actions and structured input, clicked and typed by a user
-in a real JupyterLab, handled by a real ChatKitServer (``widget_servers.WidgetServer``)."""
+in a real JupyterLab, handled by a real ChatKitServer (``action_servers.WidgetServer``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
 import ipywidgets as widgets
-from widget_servers import WidgetServer
+from action_servers import WidgetServer
 from chatkit_widget import ChatKitWidget
 """
 

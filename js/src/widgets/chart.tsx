@@ -47,6 +47,11 @@ function formatTick(value: number): string {
 
 type Point = [number, number];
 
+/** A tick label cut to fit its slot. */
+function clip(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+}
+
 /** The SVG path through `points` for a ChatKit curve type. */
 export function curvePath(points: Point[], curve: string | null | undefined): string {
   if (points.length === 0) return "";
@@ -112,7 +117,15 @@ export function Chart({ node }: { node: Record<string, unknown> }): VNode {
   const xKey = typeof axis.dataKey === "string" ? axis.dataKey : "";
   const showY = node.showYAxis !== false;
   const showX = axis.hide !== true;
-  const height = typeof node.height === "number" ? node.height : typeof node.size === "number" ? node.size : 200;
+  const ratio = typeof node.aspectRatio === "number" && node.aspectRatio > 0 ? node.aspectRatio : null;
+  const height =
+    typeof node.height === "number"
+      ? node.height
+      : typeof node.size === "number"
+        ? node.size
+        : ratio
+          ? Math.max(Math.round(width / ratio), 60)
+          : 200;
   const pad = { ...PAD, left: showY ? PAD.left : 8, bottom: showX ? PAD.bottom : 8 };
   const plotW = Math.max(width - pad.left - pad.right, 10);
   const plotH = Math.max(height - pad.top - pad.bottom, 10);
@@ -221,13 +234,13 @@ export function Chart({ node }: { node: Record<string, unknown> }): VNode {
           ? data.map((row, ri) =>
               ri % everyNth === 0 ? (
                 <text key={`x${ri}`} class="ckw-w-chart-xlabel" x={cx(ri)} y={height - 6} text-anchor="middle">
-                  {label(row)}
+                  {clip(label(row), Math.max(3, Math.floor((band * everyNth) / 6.5)))}
                 </text>
               ) : null,
             )
           : null}
       </svg>
-      {node.showLegend !== false && series.length > 1 ? (
+      {node.showLegend === true || (node.showLegend !== false && series.length > 1) ? (
         <div class="ckw-w-chart-legend">
           {series.map((s, si) => (
             <span key={si} class="ckw-w-chart-legend-item">

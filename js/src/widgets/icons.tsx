@@ -353,7 +353,6 @@ export const CHATKIT_ICON: Record<string, string> = {
   "cube": "box",
   "desktop": "monitor",
   "document": "file-text",
-  "dot": "circle-dot",
   "dots-horizontal": "ellipsis",
   "dots-vertical": "ellipsis-vertical",
   "empty-circle": "circle",
@@ -403,6 +402,7 @@ export const ICON_SIZE: Record<string, number> = { xs: 12, sm: 14, md: 16, lg: 1
 
 /** The glyph for a ChatKit or `lucide:` icon name, or null when we have none. */
 export function iconNode(name: string): IconNode | null {
+  if (name === "dot") return null;
   const lucide = name.startsWith("lucide:") ? name.slice(7) : CHATKIT_ICON[name];
   return (lucide && LUCIDE[lucide]) || null;
 }
@@ -427,7 +427,10 @@ export function WidgetIcon({ name, size = 16, color, label }: { name: unknown; s
     "aria-label": label,
     "data-icon": key,
   };
-  if (!node) return h("svg", { ...attrs, stroke: "none" }, h("title", null, key), h("circle", { cx: 12, cy: 12, r: 3.5, fill: "currentColor" }));
+  // ChatKit's "dot" is a small filled dot; a name we cannot draw gets one too, titled.
+  if (!node) {
+    return h("svg", { ...attrs, stroke: "none" }, key === "dot" ? null : h("title", null, key), h("circle", { cx: 12, cy: 12, r: 4, fill: "currentColor" }));
+  }
   return h(
     "svg",
     attrs,

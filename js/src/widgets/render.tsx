@@ -10,6 +10,7 @@
 import { Component, type ComponentChildren, createContext, type VNode } from "preact";
 import { useContext, useMemo, useRef, useState } from "preact/hooks";
 import type { WidgetItem, WidgetNode } from "../chatkit";
+import { memo } from "../components/memo";
 import { WidgetFallback, widgetText } from "../components/Items";
 import { Markdown } from "../components/Markdown";
 import { safeHref } from "../components/Messages";
@@ -29,7 +30,15 @@ interface Ctx {
   streaming: boolean;
   pending: ReadonlySet<string>;
   errors: Readonly<Record<string, string>>;
-  fire: (action: ActionConfig, key: string, source: ActionSource, el: Element | null, own?: [string, FormValue]) => void;
+  /** `own`: a changed control's name and value; `bySubmitter`: a submit came from a button. */
+  fire: (
+    action: ActionConfig,
+    key: string,
+    source: ActionSource,
+    el: Element | null,
+    own?: [string, FormValue],
+    bySubmitter?: boolean,
+  ) => void;
   clearError: (key: string) => void;
   /** Actions of submit buttons by key, read when their form submits. */
   submitActions: Map<string, ActionConfig>;
@@ -84,8 +93,9 @@ function FormView({ node, path }: { node: Node; path: string }) {
   const ctx = useContext(WidgetCtx) as Ctx;
   const direction = node.direction === "row" ? "row" : "col";
   const action = isAction(node.onSubmitAction) ? node.onSubmitAction : null;
+  const inner = useMemo(() => ({ ...ctx, inForm: true }), [ctx]);
   const body = (
-    <WidgetCtx.Provider value={{ ...ctx, inForm: true }}>
+    <WidgetCtx.Provider value={inner}>
       <Children node={node} path={path} />
     </WidgetCtx.Provider>
   );
@@ -119,7 +129,7 @@ function submit(ctx: Ctx, event: SubmitEvent | Event, formAction: ActionConfig |
   const action = own ?? formAction;
   if (!action) return;
   const source: ActionSource = key === `${formKey}:confirm` ? "confirm" : "submit";
-  ctx.fire(action, key ?? formKey, source, (event.currentTarget as Element) ?? null);
+  ctx.fire(action, key ?? formKey, source, (event.currentTarget as Element) ?? null, undefined, key !== null);
 }
 
 function markInvalid(ctx: Ctx, event: Event): void {
@@ -291,6 +301,7 @@ function ButtonView({ node, path }: { node: Node; path: string }) {
   const action = isAction(node.onClickAction) ? node.onClickAction : null;
   const isSubmit = node.submit === true && ctx.inForm;
   if (isSubmit && action) ctx.submitActions.set(path, action);
+  else ctx.submitActions.delete(path);
   const busy = ctx.pending.has(path);
   return (
     <WidgetButton
@@ -322,9 +333,11 @@ export function WidgetButton({
   type: "button" | "submit";
   onClick?: (event: MouseEvent) => void;
 }) {
-  const style = node.style === "secondary" ? "secondary" : null;
-  const tone = typeof node.color === "string" ? node.color : (style ?? "primary");
-  const variant = typeof node.variant === "string" ? node.variant : style === "secondary" ? "outline" : "solid";
+  // Defaults as documented for ChatKit's Button: color "secondary", variant "solid", size
+  // "md"; `style` is a preset for the colour.
+  const preset = node.style === "primary" || node.style === "secondary" ? node.style : null;
+  const tone = typeof node.color === "string" ? node.color : (preset ?? "secondary");
+  const variant = typeof node.variant === "string" ? node.variant : "solid";
   const size = typeof node.size === "string" ? node.size : "md";
   const iconSize = ICON_SIZE[str(node.iconSize)] ?? (size === "lg" || size === "xl" || size.startsWith("2") || size.startsWith("3") ? 18 : 16);
   const label = str(node.label);
@@ -628,7 +641,9 @@ function CardView({ node, path }: { node: Node; path: string }) {
   const collapsed = node.collapsed === true && !expanded;
   const confirmKey = `${path}:confirm`;
   const cancelKey = `${path}:cancel`;
+  const formCtx = useMemo(() => ({ ...ctx, inForm: true }), [ctx]);
   if (asForm && confirm && isAction(confirm.action)) ctx.submitActions.set(confirmKey, confirm.action);
+  else ctx.submitActions.delete(confirmKey);
   const footer =
     (confirm || cancel) && !collapsed ? (
       <div class="ckw-w-card-footer">
@@ -643,7 +658,7 @@ function CardView({ node, path }: { node: Node; path: string }) {
         ) : null}
         {confirm ? (
           <WidgetButton
-            node={{ label: confirm.label }}
+            node={{ label: confirm.label, color: "primary" }}
             keyName={confirmKey}
             busy={ctx.pending.has(confirmKey)}
             type={asForm ? "submit" : "button"}
@@ -688,7 +703,7 @@ function CardView({ node, path }: { node: Node; path: string }) {
           }}
           onInvalidCapture={(event) => markInvalid(ctx, event)}
         >
-          <WidgetCtx.Provider value={{ ...ctx, inForm: true }}>{inner}</WidgetCtx.Provider>
+          <WidgetCtx.Provider value={formCtx}>{inner}</WidgetCtx.Provider>
         </form>
       ) : (
         <div class="ckw-w-card" data-ckw-theme={themed} style={style}>
@@ -778,7 +793,8 @@ function Unknown({ node }: { node: Node }) {
   return <div class="ckw-w-unknown">{text || `[${str(node.type) || "widget"}]`}</div>;
 }
 
-function NodeView({ node, path }: { node: Node; path: string }): VNode | null {
+/** One node; skipped on re-render while its JSON object (and path) is the same. */
+const NodeView = memo<{ node: Node; path: string }>(function NodeView({ node, path }) {
   switch (node.type) {
     case "Card":
       return <CardView node={node} path={path} />;
@@ -841,7 +857,7 @@ function NodeView({ node, path }: { node: Node; path: string }): VNode | null {
     default:
       return <Unknown node={node} />;
   }
-}
+});
 
 // --- the root: state and actions ----------------------------------------------------------------
 
@@ -865,9 +881,8 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
   const onActionRef = useRef(onAction);
   onActionRef.current = onAction;
   const submitActions = useMemo(() => new Map<string, ActionConfig>(), []);
-  submitActions.clear();
 
-  const fire: Ctx["fire"] = (action, key, source, el, own) => {
+  const fire: Ctx["fire"] = (action, key, source, el, own, bySubmitter = true) => {
     if (pendingRef.current.has(key)) return; // a repeat while the first is pending
     const form = el?.closest?.("form.ckw-w-form") ?? null;
     let values: [string, FormValue][] = form ? collectValues(form) : [];
@@ -884,7 +899,7 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
       return;
     }
     setNote(null);
-    const loading = loadingFor(action, source, source !== "submit" || !!key);
+    const loading = loadingFor(action, source, bySubmitter);
     // Repeats are ignored until the response ends (a change action is never held back
     // unless it shows a loading state: the control's new value must not be lost).
     const gate = loading !== "none" || source !== "change";
@@ -914,24 +929,30 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
     });
   };
 
-  const ctx: Ctx & { setError: (key: string, message: string) => void } = {
-    uid,
-    imageDomains,
-    streaming,
-    pending,
-    errors,
-    fire,
-    submitActions,
-    inForm: false,
-    clearError: (key) => {
-      if (errors[key] === undefined) return;
-      setErrors((current) => {
-        const { [key]: _gone, ...rest } = current;
-        return rest;
-      });
-    },
-    setError: (key, message) => setErrors((current) => (current[key] === message ? current : { ...current, [key]: message })),
-  };
+  const fireRef = useRef(fire);
+  fireRef.current = fire;
+  // One context object while nothing it carries changes: memoized nodes whose JSON did not
+  // change then skip re-rendering when the widget streams or another part updates.
+  const ctx = useMemo<Ctx & { setError: (key: string, message: string) => void }>(
+    () => ({
+      uid,
+      imageDomains,
+      streaming,
+      pending,
+      errors,
+      fire: (...args) => fireRef.current(...args),
+      submitActions,
+      inForm: false,
+      clearError: (key) =>
+        setErrors((current) => {
+          if (current[key] === undefined) return current;
+          const { [key]: _gone, ...rest } = current;
+          return rest;
+        }),
+      setError: (key, message) => setErrors((current) => (current[key] === message ? current : { ...current, [key]: message })),
+    }),
+    [uid, imageDomains, streaming, pending, errors, submitActions],
+  );
   const busy = containerBusy > 0;
   return (
     <WidgetCtx.Provider value={ctx}>
