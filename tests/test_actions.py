@@ -377,3 +377,47 @@ async def test_an_oversized_action_message_is_refused_but_still_replied():
         "ok": False,
         "error": "message too large",
     }
+
+
+# -- an action's response is a response like any other ---------------------------------
+
+
+class EffectfulServer(WidgetServer):
+    """Its action sends a client effect first, then answers as usual."""
+
+    async def action(self, thread, action, sender, context):  # type: ignore[override]
+        from chatkit.types import ClientEffectEvent
+
+        yield ClientEffectEvent(name="highlight", data={"name": action.payload["name"]})
+        async for event in super().action(thread, action, sender, context):
+            yield event
+
+
+async def test_an_action_response_dispatches_effects_to_python():
+    chat, _ = await chat_with_card(EffectfulServer())
+    highlighted: list[str] = []
+    chat.on_effect("highlight")(lambda data: highlighted.append(data["name"]))
+    turn = await chat.send_action("cats.pick", {"name": "Luna"}, item_id=widget_item(chat).id)
+    assert highlighted == ["Luna"]
+    assert [e.name for e in turn.effects] == ["highlight"]
+
+
+async def test_stop_during_an_action_response_unlocks_and_replies():
+    chat, server = await chat_with_card(WidgetServer(action_delay=5))
+    card = widget_item(chat)
+    view_says(
+        chat,
+        {
+            "type": "action",
+            "action": {"type": "cats.pick", "payload": {"name": "Tom"}},
+            "item_id": card.id,
+            "request_id": "r",
+        },
+    )
+    await until(lambda: server.actions)
+    assert chat.is_responding  # composer locked, Stop offered, like any response
+    view_says(chat, {"type": "cancel"})
+    await until(lambda: replies(chat))
+    assert chat.is_responding is False
+    assert replies(chat) == [{"type": "reply", "request_id": "r", "ok": True}]
+    assert "Pick a cat name" in widget_text(widget_item(chat))  # the card was not replaced
