@@ -195,6 +195,13 @@ describe("recovery", () => {
     spy.mockRestore();
   });
 
+  it("renders nothing (and does not throw) for a bare root that is not an object", () => {
+    const host = document.createElement("div");
+    document.body.append(host);
+    render(h(WidgetRootView, { widget: null as unknown as WidgetNode }), host);
+    expect(host.querySelector(".ckw-w")?.childElementCount).toBe(0);
+  });
+
   it("renders ChatKit.js tables", () => {
     const host = show(
       card({

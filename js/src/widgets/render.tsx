@@ -957,7 +957,7 @@ export function WidgetRootView({ widget, itemId = "", imageDomains, onAction, st
   return (
     <WidgetCtx.Provider value={ctx}>
       <div class={`ckw-w${busy ? " ckw-w--loading" : ""}`} aria-busy={busy ? "true" : undefined} {...(busy ? { inert: true } : {})}>
-        <NodeView node={widget as Node} path="r" />
+        {widget && typeof widget === "object" ? <NodeView node={widget as Node} path="r" /> : null}
         {note ? (
           <div class="ckw-w-note" role="status">
             {note}
