@@ -228,10 +228,11 @@ class ChatKitClient:
             try:
                 # A pending client tool call that will never be answered: close it.
                 await self._abandon_client_tool_call("cancelled by the user", turn)
+                await self._follow_store(turn)
             except asyncio.CancelledError:
                 _uncancel()  # a cancel from outside while closing it: the turn ends anyway
             except Exception:
-                logger.exception("could not close the pending client tool call")
+                logger.exception("could not bring the chat in line with the store")
         except ClientToolLoopError as exc:
             logger.error("%s", exc)
             await self._abandon_client_tool_call(str(exc), turn)
@@ -362,6 +363,22 @@ class ChatKitClient:
         return ThreadsAddClientToolOutputReq(
             params=ThreadAddClientToolOutputParams(thread_id=self.state.thread.id, result=result)
         )
+
+    async def _follow_store(self, turn: Turn) -> None:
+        """After a cancel, which may land between any two store writes of the server
+        (before it told us, or before it did what we already showed, e.g. a retry's
+        deletions): if the newest items differ from the store's, show the store's."""
+        thread = self.state.thread
+        if thread is None:
+            return
+        self._finish_pending(turn)
+        page = await self._items_page(thread.id, after=None)
+        stored = [item.id for item in reversed(page.data)]
+        loaded = list(self.state.items)
+        if loaded[-len(stored) :] == stored and (stored or not loaded):
+            return
+        self.state.reset(thread, list(reversed(page.data)), page.has_more)
+        self.transport.snapshot(self.view_state())
 
     def _drop_pending_calls_the_server_will_delete(self, request: BaseReq) -> None:
         """When a client tool output arrives, the SDK completes the last pending call and

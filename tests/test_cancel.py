@@ -294,3 +294,17 @@ async def test_cancel_twice_is_harmless():
     assert turn.cancelled is True and fired == ["start", "end"]
     await settle(0.3)
     await assert_consistent(chat)
+
+
+async def test_cancel_right_after_retry_keeps_the_items_the_server_kept():
+    chat = ChatKitWidget(ScriptedServer())
+    await chat.send("one")
+    await chat.send("two")
+    before = [i.id for i in chat.items]
+    task = asyncio.create_task(chat.retry_after_item(chat.items[0].id))
+    await asyncio.sleep(0)
+    assert chat.cancel() is True
+    turn = await asyncio.wait_for(task, 5)
+    assert turn.cancelled is True
+    assert [i.id for i in chat.items] == before  # the server never deleted them
+    await assert_consistent(chat)
