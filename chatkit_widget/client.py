@@ -394,14 +394,22 @@ class ChatKitClient:
             self._remove_items(pending)
 
     async def _abandon_client_tool_call(self, reason: str, turn: Turn) -> None:
-        """Close a pending call we will not resume, so it never dangles in the thread."""
+        """Close a pending call we will not resume, so it never dangles in the thread.
+
+        The store decides: a cancel may land after the tool answered here (the chat shows
+        the call completed) but before the server stored the answer."""
         thread_id = self.state.thread_id
         last = self.state.item(next(reversed(self.state.items))) if self.state.items else None
-        if (
-            thread_id is None
-            or not isinstance(last, ClientToolCallItem)
-            or last.status != "pending"
-        ):
+        if thread_id is None or not isinstance(last, ClientToolCallItem):
+            return
+        try:
+            stored = await self.server.store.load_item(thread_id, last.id, self.context)
+        except NotFoundError:
+            return
+        if not isinstance(stored, ClientToolCallItem) or stored.status != "pending":
+            return
+        if last.status == "completed":
+            await self.server.store.save_item(thread_id, last, self.context)  # its answer
             return
         closed = last.model_copy(update={"status": "completed", "output": {"error": reason}})
         await self.server.store.save_item(thread_id, closed, self.context)
