@@ -9,6 +9,7 @@
 import { Marked, type Token, type Tokens, type TokensList } from "marked";
 import { buildBlocks } from "./blocks";
 import { highlight } from "./highlight";
+import { fillMathPlaceholders, mathExtension, mathSpanEnd } from "./math";
 import { type SanitizeContext, sanitize } from "./sanitize";
 
 type Links = TokensList["links"];
@@ -24,6 +25,7 @@ md.use({
     },
   },
 });
+md.use(mathExtension());
 
 /** marked's block lexer with the view's options (exported for tests). */
 export function lex(src: string, links: Links = {}): TokensList {
@@ -38,7 +40,11 @@ export function lex(src: string, links: Links = {}): TokensList {
  * the tokens (blocks.ts), or, for raw HTML, marked's HTML through the sanitizer.
  */
 export function renderTokens(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
-  const fragment = buildBlocks(tokens, context) ?? sanitize(md.parser(tokens), context);
+  let fragment = buildBlocks(tokens, context);
+  if (!fragment) {
+    fragment = sanitize(md.parser(tokens), context);
+    fillMathPlaceholders(fragment);
+  }
   decorateCodeBlocks(fragment);
   return fragment;
 }
@@ -46,11 +52,12 @@ export function renderTokens(tokens: Token[], context: SanitizeContext = {}): Do
 /** Render block tokens the conventional way: marked's HTML, then the sanitizer. */
 export function renderTokensAsHtml(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
   const fragment = sanitize(md.parser(tokens), context);
+  fillMathPlaceholders(fragment);
   decorateCodeBlocks(fragment);
   return fragment;
 }
 
-const CLOSED_BY_BLANK_LINE = new Set(["paragraph", "heading", "table", "blockquote", "hr"]);
+const CLOSED_BY_BLANK_LINE = new Set(["paragraph", "heading", "table", "blockquote", "hr", "mathBlock"]);
 
 /** `tokens[index]` cannot continue: a blank line separates it from the block at `next`. */
 function endsAtBlankLine(tokens: Token[], index: number, next: number): boolean {
@@ -355,6 +362,16 @@ function closeInline(text: string): string {
   let code: OpenMarker | null = null;
   while (i < text.length) {
     const ch = text[i] as string;
+    if (ch === "$" || (ch === "\\" && (text[i + 1] === "(" || text[i + 1] === "["))) {
+      // Math: markers inside a closed formula are TeX, not markdown. An unfinished one
+      // shows as text; past an unfinished `$$`, `\(` or `\[` nothing is closed either.
+      const end = mathSpanEnd(text, i);
+      if (end !== -1) {
+        i = end;
+        continue;
+      }
+      if (ch === "\\" || text[i + 1] === "$") break;
+    }
     if (ch === "\\") {
       i += 2;
       continue;

@@ -19,6 +19,11 @@ const DOCUMENTS: Record<string, string> = {
     "- Throughput rose.\n- Errors are grouped:\n  - schema (`TypeError`)\n  - missing keys\n\n1. Check out `v1`.\n2. Run it.\n\n" +
     "```python\ndef f(rows):\n    for r in rows:\n        yield r\n```\n\n| step | count |\n| --- | ---: |\n| a | 1 |\n| b | 2 |\n\n" +
     "> Note: tune both.\n\n---\n\nDone.\n",
+  math:
+    "Euler: $e^{i\\pi} + 1 = 0$, with a thin space $a\\,b$ and \\(x_1 + y_{2}\\).\n\n" +
+    "$$\n\\int_0^1 x^2\\,dx = \\frac{1}{3}\n$$\n\n" +
+    "It costs $5 and $10, not $x$5.\n\n\\[\n\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}\n\\]\n\n" +
+    "- item with $\\alpha_i$ and *em*\n- `$not math$` in code\n\nInline display $$E = mc^2$$ here.\n",
 };
 
 function chunks(text: string, size: number): string[] {
