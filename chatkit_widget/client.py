@@ -63,6 +63,7 @@ from pydantic_core import from_json
 
 from .dispatch import ClientToolLoopError, Dispatcher
 from .hooks import Hooks
+from .limits import clip
 from .protocol import ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
 from .thread_state import ThreadState, as_metadata, dump_thread
 from .transport import Transport
@@ -144,7 +145,7 @@ class ChatKitClient:
                 raise ValueError("the thread has no user message to retry from")
             item_id = users[-1].id
         elif not isinstance(self.state.items.get(item_id), UserMessageItem):
-            raise ValueError(f"{item_id!r} is not a user message of the active thread")
+            raise ValueError(f"{clip(repr(item_id))} is not a user message of the active thread")
         # The SDK deletes the later items from the store without removal events: drop
         # them here and in every view.
         ids = list(self.state.items)
@@ -352,7 +353,7 @@ class ChatKitClient:
             page = await self._items_page(thread_id, after=None)
             self._switch(thread, list(reversed(page.data)), page.has_more)
         except NotFoundError:
-            raise KeyError(f"no thread with id {thread_id!r}") from None
+            raise KeyError(f"no thread with id {clip(repr(thread_id))}") from None
         finally:
             # After the thread is shown, and whatever the outcome: a notebook that showed
             # a spinner must hide it.
