@@ -91,18 +91,21 @@ export function mathExtension(): MarkedExtension {
 }
 
 // The HTML path (raw HTML in the same block) renders a placeholder with the TeX as text;
-// `fillMathPlaceholders` swaps in the typeset math after the sanitizer ran.
-const PLACEHOLDER = "ckw-math-pending";
+// `fillMathPlaceholders` swaps in the typeset math after the sanitizer ran. Its class is
+// one the sanitizer keeps (`language-…`); model HTML wearing it only gets its text typeset
+// as math, which `$…$` does anyway.
+const PLACEHOLDER = "language-ckw-math";
+const DISPLAY = "language-ckw-math-display";
 
 function placeholder(tex: string, display: boolean): string {
   const escaped = tex.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<span class="${PLACEHOLDER}${display ? " ckw-math-pending-display" : ""}">${escaped}</span>`;
+  return `<span class="${display ? DISPLAY : PLACEHOLDER}">${escaped}</span>`;
 }
 
 /** Replace the HTML path's math placeholders in `root` (after sanitizing) with math. */
 export function fillMathPlaceholders(root: DocumentFragment | Element): void {
-  for (const span of Array.from(root.querySelectorAll(`.${PLACEHOLDER}`))) {
-    span.replaceWith(mathNode(span.textContent ?? "", span.classList.contains("ckw-math-pending-display")));
+  for (const span of Array.from(root.querySelectorAll(`span.${PLACEHOLDER}, span.${DISPLAY}`))) {
+    span.replaceWith(mathNode(span.textContent ?? "", span.classList.contains(DISPLAY)));
   }
 }
 
