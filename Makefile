@@ -39,4 +39,5 @@ test-py: $(VENV)/.installed
 bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport
 	$(BIN)/python -m benchmarks.bench_render
+	$(BIN)/python -m benchmarks.bench_render --paced
 	$(BIN)/python -m benchmarks.bench_long_thread

@@ -162,6 +162,31 @@ describe("streaming markdown", () => {
     expect(rendered.querySelector("a")?.getAttribute("href")).toBe("https://example.com/docs");
   });
 
+  it("keeps highlighting off the hot path: plain while streaming, highlighted once idle", async () => {
+    const code = "```python\ndef f(x):\n    return x + 1\n```";
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update(`Intro.\n\n${code.slice(0, 30)}`, false);
+    expect(renderer.root.querySelector("pre code")?.textContent).toContain("def f(x)");
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // being written: plain
+    renderer.update(`Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more`, false);
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // finished, not yet idle
+    const shown = renderer.root.querySelector("pre code");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(renderer.root.querySelector("code .hljs-keyword")?.textContent).toBe("def");
+    expect(renderer.root.querySelector("pre code")).toBe(shown); // patched in place
+    const text = `Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more.`;
+    renderer.update(text, true);
+    expect(renderer.root.innerHTML).toBe(renderMarkdown(text).innerHTML);
+  });
+
+  it("highlights on the final render what the idle time did not reach", () => {
+    const code = "```python\nx = 1\n```";
+    const text = `${code}\n\nA.\n\nB.\n\n${code}\n\nC.`;
+    const renderer = stream(text, 3); // synchronous: no idle time in between
+    expect(renderer.root.querySelectorAll("code .hljs-number")).toHaveLength(2);
+    expect(renderer.root.innerHTML).toBe(renderMarkdown(text).innerHTML);
+  });
+
   it("wraps fenced code with a language label and a copy button", () => {
     const root = renderMarkdown("```python\nx = 1\n```");
     expect(root.querySelector(".ckw-code-lang")?.textContent).toBe("python");

@@ -96,6 +96,14 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   const last = visible[visible.length - 1];
   const lastStreams = last !== undefined && state.open.includes(last.id);
 
+  // The items a thread was opened with go in one contained box (streaming.css): a reply
+  // streaming after them then lays out and paints as in an empty thread. New items (and a
+  // new thread started by sending) stay outside it, so nothing moves between the two.
+  const threadId = state.thread?.id ?? null;
+  const opened = useRef<{ threadId: string | null; lastId: string | null }>({ threadId: null, lastId: null });
+  if (opened.current.threadId !== threadId) opened.current = { threadId, lastId: busy ? null : (last?.id ?? null) };
+  let pastEnd = 0;
+
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
@@ -199,6 +207,7 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
       </div>,
     );
     if (item.type === "assistant_message") turnReplies.push(item);
+    if (item.id === opened.current.lastId) pastEnd = rows.length;
   }
   endTurn(true);
 
@@ -215,7 +224,8 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
             </button>
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
-          {rows}
+          {pastEnd > 0 ? <div class="ckw-thread-past">{rows.slice(0, pastEnd)}</div> : null}
+          {rows.slice(pastEnd)}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
           {busy && !state.progress && !lastStreams ? <Typing /> : null}
           {state.notices.map((notice, index) => (
