@@ -42,8 +42,11 @@ def test_tex_in_a_streamed_reply_is_typeset(lab_page: LabPage):
     assert lab_page.external_requests == []  # no fonts or styles fetched from anywhere
 
     lab_page.set_theme("JupyterLab Dark")
-    color = assistant.locator("math").first.evaluate("el => getComputedStyle(el).color")
-    body = assistant.locator("p").first.evaluate("el => getComputedStyle(el).color")
-    assert color == body  # math follows the theme's text colour
-    expect(lab_page.page.locator("#jupyterlab-splash")).to_have_count(0)  # theme switch done
-    lab_page.screenshot("math-dark", assistant)
+    try:
+        color = assistant.locator("math").first.evaluate("el => getComputedStyle(el).color")
+        body = assistant.locator("p").first.evaluate("el => getComputedStyle(el).color")
+        assert color == body  # math follows the theme's text colour
+        expect(lab_page.page.locator("#jupyterlab-splash")).to_have_count(0)  # switch done
+        lab_page.screenshot("math-dark", assistant)
+    finally:
+        lab_page.set_theme("JupyterLab Light")  # the Lab is shared with later tests
