@@ -37,7 +37,8 @@ def test_tex_in_a_streamed_reply_is_typeset(lab_page: LabPage):
     # No TeX delimiters left in the text, the thin space survived as TeX, prices are text.
     text = assistant.inner_text()
     assert "\\frac" not in text and "$$" not in text and "\\(" not in text
-    assert assistant.locator("annotation").nth(2).text_content() == "\\int_0^1 x^2\\,dx = \\frac{1}{3}"
+    integral = assistant.locator("annotation").nth(2).text_content()
+    assert integral == "\\int_0^1 x^2\\,dx = \\frac{1}{3}"
     expect(assistant).to_contain_text("Tickets cost $5 and $10.")
     assert lab_page.external_requests == []  # no fonts or styles fetched from anywhere
 
