@@ -463,6 +463,13 @@ def paced_summary(name: str, run: dict[str, Any]) -> dict[str, float]:
     layout = busy["LayoutDuration"] + busy["RecalcStyleDuration"]
     latencies = [u["latency"] for u in updates]
     longest = max((t["duration"] for t in run["longtasks"]), default=0.0)
+    overlapping = sum(
+        any(
+            t["start"] <= u["start"] + u["cost"] and u["start"] <= t["start"] + t["duration"]
+            for u in updates
+        )
+        for t in run["longtasks"]
+    )
     out = {
         "busy": busy["TaskDuration"] / wall,
         "cpu": busy["ThreadTime"] / wall,
@@ -477,7 +484,11 @@ def paced_summary(name: str, run: dict[str, Any]) -> dict[str, float]:
         f"    main thread busy {busy['TaskDuration']:.0f} ms = {out['busy'] * 100:.1f} % of the "
         f"streaming wall time (CPU time {busy['ThreadTime'] / wall * 100:.1f} %); "
         f"long tasks (> 50 ms): {len(run['longtasks'])}"
-        + (f" (max {longest:.0f} ms)" if run["longtasks"] else "")
+        + (
+            f" (max {longest:.0f} ms, {overlapping} overlapping a view update)"
+            if run["longtasks"]
+            else ""
+        )
     )
     print(
         f"    per batch: parse {parse / n:.2f} ms, DOM update {(view - parse) / n:.2f} ms, "
