@@ -21,7 +21,7 @@ from . import protocol
 from .client import ChatBusyError, ChatKitClient
 from .dispatch import Dispatcher
 from .hooks import Hooks
-from .limits import MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
+from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -168,10 +168,13 @@ class ChatKitWidget(anywidget.AnyWidget):
         store: Store[Any] | None = None,
         context: Any = None,
         title_model: Any = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
         **options: Any,
     ) -> ChatKitWidget:
         """A chat whose server runs an Agents SDK ``agent``; ``@chat.client_tool``
-        handlers become tools the model can call."""
+        handlers become tools the model can call. ``history_limit``: how many of the
+        thread's newest items the model sees each turn (``None``: all; see
+        ``AgentServer``)."""
         from .agents import AgentServer
         from .stores import MemoryStore
 
@@ -181,6 +184,7 @@ class ChatKitWidget(anywidget.AnyWidget):
             store if store is not None else MemoryStore(),
             client_tools=tools,
             title_model=title_model,
+            history_limit=history_limit,
         )
         chat = cls(server, context, **options)
         # The server reads this live mapping at every response.
@@ -219,8 +223,10 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller (e.g. an interrupted cell) gave up: stop the response too.
-            task.cancel()
+            # The caller (e.g. an interrupted cell) gave up: stop the response too, the
+            # way Stop does, so it still ends properly (hooks, unlock).
+            if not task.done():
+                self._client.cancel()
             raise
 
     # -- threads --------------------------------------------------------------------------
@@ -421,7 +427,8 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.NewThread():
                     client.new_thread()
                 case protocol.OpenThread(thread_id=thread_id):
-                    self._spawn(client.open_thread(thread_id), f"open thread {clip(repr(thread_id))}")
+                    what = f"open thread {clip(repr(thread_id))}"
+                    self._spawn(client.open_thread(thread_id), what)
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
