@@ -373,7 +373,8 @@ def main() -> int:
 RATE = 300.0  # deltas (≈ tokens) per second
 # Improvements the paced mode switches off for "today" (names checked by js/src/perf.ts).
 TODAY = ["lazy-highlight", "contain"]
-# "contain" is CSS (js/src/streaming.css): switched off by overriding it in the page.
+# "contain" (the opened thread's items in one box, js/src/streaming.css) is switched off
+# by making the box transparent to layout in the page: the items are the thread's again.
 UNCONTAIN = (
     ".ckw-thread-past { display: contents !important; content-visibility: visible !important; }"
 )

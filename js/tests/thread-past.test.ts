@@ -1,5 +1,5 @@
 // Streaming at the end of a long thread: the items the thread was opened with sit in one
-// contained box that streaming never touches (issue 14).
+// box that streaming never touches (issue 14).
 
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "../src/index";

@@ -11,6 +11,9 @@ import { StartScreen } from "./StartScreen";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
 
+/** From this many rows on, the opened thread's box is skipped while off screen (streaming.css). */
+const LONG_PAST_ROWS = 200;
+
 /** Within this many pixels of the bottom, the view follows the stream. */
 const FOLLOW_SLACK_PX = 48;
 
@@ -96,7 +99,7 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   const last = visible[visible.length - 1];
   const lastStreams = last !== undefined && state.open.includes(last.id);
 
-  // The items a thread was opened with go in one contained box (streaming.css): a reply
+  // The items a thread was opened with go in one box (streaming.css): a reply
   // streaming after them then lays out and paints as in an empty thread. New items (and a
   // new thread started by sending) stay outside it, so nothing moves between the two.
   const threadId = state.thread?.id ?? null;
@@ -224,7 +227,11 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
             </button>
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
-          {pastEnd > 0 ? <div class="ckw-thread-past">{rows.slice(0, pastEnd)}</div> : null}
+          {pastEnd > 0 ? (
+            <div class={`ckw-thread-past${pastEnd > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>
+              {rows.slice(0, pastEnd)}
+            </div>
+          ) : null}
           {rows.slice(pastEnd)}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
           {busy && !state.progress && !lastStreams ? <Typing /> : null}
