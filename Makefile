@@ -63,3 +63,4 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_render --paced
 	$(BIN)/python -m benchmarks.bench_long_thread
 	$(BIN)/python -m benchmarks.bench_agent_turns
+	$(BIN)/python -m benchmarks.bench_widgets
