@@ -89,6 +89,7 @@ def save(path: Path) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=False,
+        record_timing=False,  # no per-cell timestamps: diffs show only real changes
     )
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
