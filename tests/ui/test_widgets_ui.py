@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,11 +51,14 @@ COMPONENT_SELECTORS = {
 
 
 @pytest.fixture
-def widget_lab(lab_page: LabPage) -> LabPage:
+def widget_lab(lab_page: LabPage) -> Iterator[LabPage]:
     here = Path(__file__).parent
     shutil.copy(here / "widget_servers.py", lab_page.lab.root / "widget_servers.py")
     shutil.copy(here.parent / "hostile.py", lab_page.lab.root / "hostile.py")
-    return lab_page
+    yield lab_page
+    # The theme is a Lab setting shared by every later test of the session: put it back.
+    if lab_page.page.evaluate("() => document.body.dataset.jpThemeName") != "JupyterLab Light":
+        lab_page.set_theme("JupyterLab Light")
 
 
 def _open_gallery(lab_page: LabPage, name: str, height: str = "2600px") -> None:
