@@ -5,6 +5,7 @@ import type { OnWidgetAction } from "../widgets";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
+import { StructuredInputPanel } from "./StructuredInput";
 import { ThreadView } from "./Thread";
 import { VersionBanner } from "./Status";
 
@@ -67,7 +68,14 @@ export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: 
     return () => query.removeEventListener?.("change", update);
   }, [options.theme]);
 
+  // Widget actions go to the kernel; one function per view, so memoized items keep rendering
+  // nothing new. The promise settles when the action's response has ended.
+  const widgetAction = useMemo<OnWidgetAction>(
+    () => onWidgetAction ?? ((action, itemId) => store.widgetAction(action, itemId).then(() => undefined)),
+    [store, onWidgetAction],
+  );
   const sent = () => setSendTick((tick) => tick + 1);
+  const pendingInput = store.structuredInput.value;
   const sendPrompt = (text: string) => {
     if (!store.busy() && !store.offline() && store.sendText(text)) sent();
   };
@@ -77,10 +85,14 @@ export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: 
       {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
       <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
       <div class="ckw-body">
-        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={onWidgetAction} />
+        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={widgetAction} />
         {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
       </div>
-      <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+      {pendingInput && !store.offline() ? (
+        <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
+      ) : (
+        <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+      )}
       <LiveRegion text={store.announcement.value} />
     </div>
   );

@@ -1,6 +1,6 @@
 // The thread items that are neither messages nor workflows.
 
-import type { ClientToolCallItem, GeneratedImageItem, StructuredInputItem, WidgetItem, WidgetNode } from "../chatkit";
+import type { ClientToolCallItem, GeneratedImageItem, WidgetItem, WidgetNode } from "../chatkit";
 import { Icon, Spinner } from "../icons";
 import { isAllowedImage } from "../sanitize";
 import { safeHref } from "./Messages";
@@ -71,33 +71,6 @@ export function WidgetFallback({ item }: { item: WidgetItem }) {
   return (
     <div class="ckw-widget" aria-label="Widget">
       {text ? <div class="ckw-widget-text">{text}</div> : <div class="ckw-muted">[{item.widget?.type ?? "widget"}]</div>}
-    </div>
-  );
-}
-
-export function StructuredInputView({ item }: { item: StructuredInputItem }) {
-  const inputs = Array.isArray(item.inputs) ? item.inputs : [];
-  return (
-    <div class="ckw-widget ckw-structured">
-      {inputs.map((input) => {
-        const answer = input.answer?.skipped ? "Skipped" : (input.answer?.values ?? []).join(", ");
-        return (
-          <div key={input.id} class="ckw-structured-input">
-            <div class="ckw-structured-question">{input.question}</div>
-            {input.description ? <div class="ckw-muted">{input.description}</div> : null}
-            {input.options?.length ? (
-              <div class="ckw-task-chips">
-                {input.options.map((option) => (
-                  <span key={option.value} class="ckw-chip">
-                    {option.value}
-                  </span>
-                ))}
-              </div>
-            ) : null}
-            {answer ? <div class="ckw-structured-answer">{answer}</div> : null}
-          </div>
-        );
-      })}
     </div>
   );
 }

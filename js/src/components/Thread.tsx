@@ -6,9 +6,10 @@ import { Icon } from "../icons";
 import { assistantText, isVisible } from "../state";
 import type { Store } from "../store";
 import { type OnWidgetAction, WidgetView } from "../widgets";
-import { ClientToolCall, GeneratedImageView, StructuredInputView } from "./Items";
+import { ClientToolCall, GeneratedImageView } from "./Items";
 import { AssistantMessage, TurnActions, UserMessage } from "./Messages";
 import { StartScreen } from "./StartScreen";
+import { StructuredInputItemView } from "./StructuredInput";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
 
@@ -39,7 +40,7 @@ const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomai
     case "widget":
       return <WidgetView item={item} imageDomains={imageDomains} onAction={onWidgetAction} streaming={streaming} />;
     case "structured_input":
-      return <StructuredInputView item={item} />;
+      return <StructuredInputItemView item={item} />;
     default:
       return null;
   }
