@@ -30,6 +30,30 @@ export function resolvePalette(theme: string, el: Element | null): Palette {
 
 let nextViewId = 0;
 
+/**
+ * Hand the keyboard back to the host: in JupyterLab, to the chat's cell in command mode
+ * (the cell node is what Lab focuses in command mode), elsewhere just leave the chat.
+ */
+export function returnFocus(root: HTMLElement): void {
+  const host = root.closest<HTMLElement>(".jp-Cell") ?? root.closest<HTMLElement>(".jp-Notebook");
+  if (document.activeElement instanceof HTMLElement && root.contains(document.activeElement)) {
+    document.activeElement.blur();
+  }
+  host?.focus();
+}
+
+/**
+ * JupyterLab (like other hosts) handles keys at the document: without this, arrows move
+ * the notebook's active cell and `d d` deletes the chat's own cell. Escape returns focus.
+ */
+function keepKeys(event: KeyboardEvent): void {
+  event.stopPropagation();
+  if (event.type === "keydown" && event.key === "Escape" && !event.defaultPrevented) {
+    event.preventDefault();
+    returnFocus(event.currentTarget as HTMLElement);
+  }
+}
+
 const LIVE_TEXT_CHARS = 1000;
 
 /** Finished replies read out by screen readers, as plain text (not markdown syntax). */
@@ -72,7 +96,15 @@ export function App({ store }: { store: Store }) {
   };
 
   return (
-    <div class="ckw-root" ref={rootRef} data-theme={palette} style={{ height: options.height }}>
+    <div
+      class="ckw-root"
+      ref={rootRef}
+      data-theme={palette}
+      style={{ height: options.height }}
+      onKeyDown={keepKeys}
+      onKeyUp={keepKeys}
+      onKeyPress={keepKeys}
+    >
       {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
       <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
       <div class="ckw-body">
