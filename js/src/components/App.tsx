@@ -6,6 +6,7 @@ import { Header } from "./Header";
 import { HistoryPanel } from "./History";
 import { ThreadView } from "./Thread";
 import { VersionBanner } from "./Status";
+import { isFill, ResizeHandle, useFillHeight, useHostWidth } from "./Sizing";
 
 export type Palette = "jp" | "light" | "dark";
 
@@ -80,6 +81,11 @@ export function App({ store }: { store: Store }) {
   const [historyOpen, setHistoryOpen] = useState(false);
   const [sendTick, setSendTick] = useState(0);
   const viewId = useMemo(() => `ckw-${++nextViewId}`, []);
+  // A height dragged with the handle belongs to this view and wins over the option.
+  const [dragHeight, setDragHeight] = useState<number | null>(null);
+  const fill = dragHeight === null && isFill(options.height);
+  useHostWidth(rootRef, options.width, options.min_width);
+  useFillHeight(rootRef, fill);
 
   useLayoutEffect(() => {
     setPalette(resolvePalette(options.theme, rootRef.current));
@@ -100,7 +106,7 @@ export function App({ store }: { store: Store }) {
       class="ckw-root"
       ref={rootRef}
       data-theme={palette}
-      style={{ height: options.height }}
+      style={{ height: dragHeight !== null ? `${dragHeight}px` : fill ? undefined : options.height }}
       onKeyDown={keepKeys}
       onKeyUp={keepKeys}
       onKeyPress={keepKeys}
@@ -113,6 +119,7 @@ export function App({ store }: { store: Store }) {
       </div>
       <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
       <LiveRegion text={store.announcement.value} />
+      <ResizeHandle root={rootRef} onResize={setDragHeight} />
     </div>
   );
 }
