@@ -242,6 +242,7 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
       .finally(() => setLoadingOlder(false));
   };
 
+  const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
   const rows: ComponentChildren[] = [];
   let turnUser: string | null = null;
   let turnReplies: AssistantMessageItem[] = [];
@@ -256,7 +257,8 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
         ids={turnReplies.map((reply) => reply.id).join(" ")}
         userId={turnUser}
         feedback={options.feedback}
-        retry={isLast && options.retry && !offline}
+        // After an error the banner offers Retry: one control, not two.
+        retry={isLast && options.retry && !offline && !retryError}
       />,
     );
   };
@@ -276,7 +278,6 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   endTurn(true);
 
   const empty = visible.length === 0 && !busy;
-  const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
 
   return (
     <div class="ckw-thread-wrap">
