@@ -34,6 +34,9 @@ const SENDING_TIMEOUT_MS = 10_000;
  */
 const OFFLINE_AFTER_MS = 4_000;
 
+/** View messages the kernel always answers (a batch, a snapshot or a reply). */
+const ANSWERED = new Set<ViewMessage["type"]>(["sync", "send", "retry", "new_thread", "open_thread", "request"]);
+
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(model: AnyModel) {
@@ -45,6 +48,11 @@ export function createStore(model: AnyModel) {
   const sending = signal(false);
   /** The last finished reply, for the polite live region. */
   const announcement = signal("");
+  /**
+   * When the oldest view message the kernel must answer went out, unanswered since (null:
+   * all answered). marimo's edit mode handles them only after the running cell.
+   */
+  const unanswered = signal<number | null>(null);
   /** Heard from the kernel (true), gave up waiting (false), or not known yet (null). */
   const connected = signal<boolean | null>(null);
   // Derived values for the chrome (header, composer): they change far less often than the
@@ -93,6 +101,7 @@ export function createStore(model: AnyModel) {
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
 
   function post(message: ViewMessage): void {
+    if (ANSWERED.has(message.type) && unanswered.value === null) unanswered.value = Date.now();
     try {
       model.send(message);
     } catch (error) {
@@ -194,6 +203,9 @@ export function createStore(model: AnyModel) {
     const perf = perfHook();
     const start = perf ? performance.now() : 0;
     route(msg);
+    // A sync is answered by its snapshot only: batches may stream past a view that missed
+    // their start (marimo delivers them mid-cell but handles the sync after the cell).
+    if (unanswered.value !== null && !awaitingSnapshot) unanswered.value = null;
     if (perf) tracePerf(perf as PerfHook, msg, start);
   }
 
@@ -254,6 +266,7 @@ export function createStore(model: AnyModel) {
   return {
     state,
     options,
+    unanswered,
     kernelResponding,
     protocolVersion,
     sending,

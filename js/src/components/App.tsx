@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
+import { BusyNotice } from "./Busy";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
@@ -117,6 +118,7 @@ export function App({ store }: { store: Store }) {
         <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
         {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
       </div>
+      <BusyNotice store={store} />
       <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
       <LiveRegion text={store.announcement.value} />
       <ResizeHandle root={rootRef} onResize={setDragHeight} />
