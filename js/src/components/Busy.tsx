@@ -18,7 +18,9 @@ export function BusyNotice({ store }: { store: Store }) {
     const timer = setTimeout(() => setShown(true), Math.max(0, since + BUSY_NOTICE_MS - Date.now()));
     return () => clearTimeout(timer);
   }, [since]);
-  if (!shown || since === null || store.offline()) return null;
+  // Only for a kernel that is there (it sent something): one that never answered is offline,
+  // which the composer explains.
+  if (!shown || since === null || store.connected.value !== true) return null;
   return (
     <div class="ckw-banner ckw-banner--warning ckw-busy" role="status">
       <Icon name="clock" size={16} />
