@@ -162,7 +162,7 @@ def test_in_an_hbox_the_chat_takes_the_space_left_and_keeps_its_width(lab_page: 
         widths.append(_width(root))
     assert all(abs(w - start) < 1 for w in widths), (start, widths)
     assert abs(_width(panel) - 0.4 * box_width) < 3
-    lab_page.screenshot("view-hbox-replies", box)
+    _screenshots_light_and_dark(lab_page, {"view-hbox-replies": box})
 
 
 def test_width_and_min_width_options(lab_page: LabPage):
@@ -215,7 +215,7 @@ def test_fill_height_in_an_output_view_shows_one_scrollbar(lab_page: LabPage):
     assert chat["height"] > 0.8 * panel["height"], (chat, panel)
     overflow = view.evaluate("el => el.scrollHeight - el.clientHeight")
     assert overflow <= 1, f"the output view scrolls by {overflow}px besides the thread"
-    lab_page.screenshot("view-fill-output-view", page)
+    _screenshots_light_and_dark(lab_page, {"view-fill-output-view": page})
 
 
 def test_the_resize_handle_changes_the_chat_height(lab_page: LabPage):
@@ -296,10 +296,19 @@ def test_visual_details_send_button_feedback_one_retry_placeholder(lab_page: Lab
     expect(bad.get_by_role("button", name="Stop")).to_be_hidden()
     expect(bad.get_by_role("button", name="Retry")).to_have_count(1)
 
-    for theme, suffix in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
-        if suffix == "dark":
-            lab_page.set_theme(theme)
-            # Lab shows its splash while it switches themes.
-            lab_page.page.locator("#jupyterlab-splash").wait_for(state="detached")
-        lab_page.screenshot(f"view-visual-narrow-{suffix}", ok)
-        lab_page.screenshot(f"view-visual-error-{suffix}", bad)
+    _screenshots_light_and_dark(lab_page, {"view-visual-narrow": ok, "view-visual-error": bad})
+
+
+def _screenshots_light_and_dark(lab_page: LabPage, shots: dict) -> None:
+    """Each locator in the light and the dark theme; Lab is left light (its theme setting
+    outlives the test, and the next test expects the default)."""
+    try:
+        for theme, suffix in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
+            if suffix == "dark":
+                lab_page.set_theme(theme)
+                # Lab shows its splash while it switches themes.
+                lab_page.page.locator("#jupyterlab-splash").wait_for(state="detached")
+            for name, locator in shots.items():
+                lab_page.screenshot(f"{name}-{suffix}", locator)
+    finally:
+        lab_page.set_theme("JupyterLab Light")

@@ -110,8 +110,8 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
       {offline ? (
         <div class="ckw-offline" role="status">
           <Icon name="info" size={14} />
-          No answer from the kernel. If a cell is running, the chat catches up when it finishes;
-          otherwise this is the saved conversation: run the cell again to chat.
+          Not connected to the kernel. If a cell is still running, the chat catches up when it
+          finishes; otherwise this is the saved conversation: run the cell again to chat.
         </div>
       ) : null}
       {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}
