@@ -49,7 +49,8 @@ def test_twenty_sends_in_a_row_each_end_at_the_bottom(lab_page: LabPage):
                     const t0 = performance.now();
                     const check = () => {{
                         if (({DISTANCE_FROM_BOTTOM})(el) <= {AT_BOTTOM_PX}) return resolve(true);
-                        if (performance.now() - t0 > 2000) return reject(new Error('not at bottom'));
+                        const late = performance.now() - t0 > 2000;
+                        if (late) return reject(new Error('not at bottom'));
                         requestAnimationFrame(check);
                     }};
                     check();
@@ -64,7 +65,8 @@ def test_twenty_sends_in_a_row_each_end_at_the_bottom(lab_page: LabPage):
 def test_scrolling_up_stops_following_and_sending_brings_it_back(lab_page: LabPage):
     long = " ".join(f"w{n}" for n in range(1500))
     lab_page.write_notebook("scrollup.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer(replies=[{long!r}, 'short END'], delay=0.01))\nchat",
+        SETUP + f"chat = ChatKitWidget(PacedServer(replies=[{long!r}, 'short END'],"
+        " delay=0.01))\nchat",
     ])
     lab_page.open("scrollup.ipynb")
     lab_page.run_all()
@@ -138,7 +140,8 @@ def test_in_an_hbox_the_chat_takes_the_space_left_and_keeps_its_width(lab_page: 
         SETUP + "import ipywidgets as widgets\n"
         f"chat = ChatKitWidget(PacedServer(replies=['short', {wide!r}], delay=0.001),"
         " placeholder='Ask me about the trip, the weather or anything else you like')\n"
-        "panel = widgets.VBox([widgets.Button(description='hi')], layout=widgets.Layout(width='40%'))\n"
+        "panel = widgets.VBox([widgets.Button(description='hi')],"
+        " layout=widgets.Layout(width='40%'))\n"
         "widgets.HBox([panel, chat])",
     ])
     lab_page.open("hbox.ipynb")
@@ -195,7 +198,8 @@ def _rect(locator) -> dict[str, float]:
 
 def test_fill_height_in_an_output_view_shows_one_scrollbar(lab_page: LabPage):
     lab_page.write_notebook("fill.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('filled'), height='fill', title='Side chat')\nchat",
+        SETUP + "chat = ChatKitWidget(PacedServer('filled'), height='fill',"
+        " title='Side chat')\nchat",
     ])
     lab_page.open("fill.ipynb")
     lab_page.run_all()
@@ -260,7 +264,8 @@ def test_visual_details_send_button_feedback_one_retry_placeholder(lab_page: Lab
     lab_page.write_notebook("visual.ipynb", [
         SETUP + "ok = ChatKitWidget(PacedServer('A fine reply.', delay=0.001), feedback=True,"
         " width='320px', placeholder='Ask me about the trip, the weather or anything else')\nok",
-        SETUP + BROKEN_AFTER_REPLY + "bad = ChatKitWidget(BrokenAfterReply('Half of this and then'))\nbad",
+        SETUP + BROKEN_AFTER_REPLY
+        + "bad = ChatKitWidget(BrokenAfterReply('Half of this and then'))\nbad",
     ])
     lab_page.open("visual.ipynb")
     lab_page.run_all()
@@ -276,7 +281,8 @@ def test_visual_details_send_button_feedback_one_retry_placeholder(lab_page: Lab
     radius, size = send.evaluate(
         "el => [getComputedStyle(el).borderRadius, el.getBoundingClientRect().height]"
     )
-    assert radius.endswith("%") and float(radius[:-1]) >= 50 or float(radius[:-2]) >= size / 2, radius
+    round_ = float(radius[:-1]) >= 50 if radius.endswith("%") else float(radius[:-2]) >= size / 2
+    assert round_, radius
     form, button = _rect(bad.locator(".ckw-composer")), _rect(send)
     assert abs((form["top"] + form["bottom"]) / 2 - (button["top"] + button["bottom"]) / 2) <= 1.5
 
