@@ -63,7 +63,8 @@ def test_twenty_sends_in_a_row_each_end_at_the_bottom(lab_page: LabPage):
 
 
 def test_scrolling_up_stops_following_and_sending_brings_it_back(lab_page: LabPage):
-    long = " ".join(f"w{n}" for n in range(1500))
+    # Short paragraphs, so the thread overflows early in the stream.
+    long = "\n\n".join(" ".join(f"w{n}" for n in range(p, p + 10)) for p in range(0, 1500, 10))
     lab_page.write_notebook("scrollup.ipynb", [
         SETUP + f"chat = ChatKitWidget(PacedServer(replies=[{long!r}, 'short END'],"
         " delay=0.01))\nchat",
@@ -73,7 +74,8 @@ def test_scrolling_up_stops_following_and_sending_brings_it_back(lab_page: LabPa
     root = chat_root(lab_page)
     thread = root.locator(".ckw-thread")
     type_and_send(lab_page, "long one")
-    expect(root.locator(".ckw-assistant").last).to_contain_text("w300")
+    expect(root.locator(".ckw-assistant").last).to_contain_text("w300", timeout=30_000)
+    assert thread.evaluate("el => el.scrollHeight > el.clientHeight + 400")
     # The user scrolls up with the wheel while the reply streams: the view stays put.
     thread.hover()
     lab_page.page.mouse.wheel(0, -400)
