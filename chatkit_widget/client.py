@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from chatkit.actions import Action
 from chatkit.errors import ErrorCode
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError
@@ -32,9 +33,13 @@ from chatkit.types import (
     Page,
     ProgressUpdateEvent,
     StreamOptionsEvent,
+    StructuredInputSubmission,
+    SyncCustomActionResponse,
     ThreadAddClientToolOutputParams,
+    ThreadAddStructuredInputParams,
     ThreadAddUserMessageParams,
     ThreadCreateParams,
+    ThreadCustomActionParams,
     ThreadDeleteParams,
     ThreadGetByIdParams,
     ThreadItem,
@@ -45,12 +50,15 @@ from chatkit.types import (
     ThreadMetadata,
     ThreadRetryAfterItemParams,
     ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
+    ThreadsCustomActionReq,
     ThreadsDeleteReq,
     ThreadsGetByIdReq,
     ThreadsListReq,
     ThreadsRetryAfterItemReq,
+    ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
     ThreadsUpdateReq,
     ThreadUpdateParams,
@@ -187,6 +195,61 @@ class ChatKitClient:
                 # first step, the flag alone stops it (see _respond).
                 task.cancel()
         return True
+
+    # -- actions and structured input (actions.py decides when to call these) -------------
+
+    def custom_action(self, action: Action[str, Any], item_id: str | None) -> asyncio.Task[Turn]:
+        """Start ``threads.custom_action``: a response like any other."""
+        return self._start(
+            ThreadsCustomActionReq(
+                params=ThreadCustomActionParams(
+                    thread_id=self._open_thread_id(), item_id=item_id, action=action
+                )
+            )
+        )
+
+    async def sync_custom_action(
+        self, action: Action[str, Any], item_id: str | None
+    ) -> ThreadItem | None:
+        """``threads.sync_custom_action``; its ``updated_item`` replaces that item in place.
+        Runs beside a streaming response (ChatKit allows it)."""
+        thread_id = self._open_thread_id()
+        raw = await self.request(
+            ThreadsSyncCustomActionReq(
+                params=ThreadCustomActionParams(thread_id=thread_id, item_id=item_id, action=action)
+            )
+        )
+        updated = SyncCustomActionResponse.model_validate(raw).updated_item
+        if updated is not None and thread_id == self.state.thread_id:
+            self.replace_item(updated)
+        return updated
+
+    def add_structured_input(
+        self, item_id: str, submission: StructuredInputSubmission
+    ) -> asyncio.Task[Turn]:
+        """Start ``threads.add_structured_input``: the item is replaced, then the server
+        responds."""
+        return self._start(
+            ThreadsAddStructuredInputReq(
+                params=ThreadAddStructuredInputParams(
+                    thread_id=self._open_thread_id(), item_id=item_id, input=submission
+                )
+            )
+        )
+
+    def replace_item(self, item: ThreadItem) -> None:
+        """Show a replaced item outside the running response's stream."""
+        event = ThreadItemReplacedEvent(item=item)
+        self.state.apply(event)
+        self.transport.push({"type": event.type, "item": self.state.item_json(item.id)})
+        self.transport.flush()
+        self._on_commit()
+
+    def _open_thread_id(self) -> str:
+        thread_id = self.state.thread_id
+        if thread_id is None:
+            raise ValueError("no thread is open: send a message or open a thread first")
+        return thread_id
 
     def _start(self, request: BaseReq) -> asyncio.Task[Turn]:
         if self.is_responding:

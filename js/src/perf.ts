@@ -25,6 +25,8 @@ export interface PerfHook {
   renderWhole?: (text: string) => DocumentFragment;
   /** Set by the view: a whole text at once through the view's own block builder. */
   renderWholeBuilt?: (text: string) => DocumentFragment;
+  /** Set by the view: render a widget root into `host` (or, `asText`, the text fallback). */
+  renderWidget?: (widget: unknown, host: HTMLElement, asText: boolean) => void;
 }
 
 export function perfHook(): PerfHook | undefined {

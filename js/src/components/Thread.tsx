@@ -5,9 +5,11 @@ import type { AssistantMessageItem, ThreadItem } from "../chatkit";
 import { Icon } from "../icons";
 import { assistantText, isVisible } from "../state";
 import type { Store } from "../store";
-import { ClientToolCall, GeneratedImageView, StructuredInputView, WidgetFallback } from "./Items";
+import { type OnWidgetAction, WidgetView } from "../widgets";
+import { ClientToolCall, GeneratedImageView } from "./Items";
 import { AssistantMessage, TurnActions, UserMessage } from "./Messages";
 import { StartScreen } from "./StartScreen";
+import { StructuredInputItemView } from "./StructuredInput";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
 
@@ -25,9 +27,10 @@ interface ItemProps {
   item: ThreadItem;
   streaming: boolean;
   imageDomains: readonly string[] | null | undefined;
+  onWidgetAction: OnWidgetAction | undefined;
 }
 
-const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomains }) {
+const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomains, onWidgetAction }) {
   switch (item.type) {
     case "user_message":
       return <UserMessage item={item} />;
@@ -42,9 +45,9 @@ const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomai
     case "generated_image":
       return <GeneratedImageView item={item} imageDomains={imageDomains} />;
     case "widget":
-      return <WidgetFallback item={item} />;
+      return <WidgetView item={item} imageDomains={imageDomains} onAction={onWidgetAction} streaming={streaming} />;
     case "structured_input":
-      return <StructuredInputView item={item} />;
+      return <StructuredInputItemView item={item} />;
     default:
       return null;
   }
@@ -56,15 +59,16 @@ interface SlotProps {
   item: ThreadItem;
   streaming: boolean;
   imageDomains: readonly string[] | null | undefined;
+  onWidgetAction: OnWidgetAction | undefined;
 }
 
 /**
  * One item of the list. A streaming item follows its own signal, so its text grows without
  * the list re-rendering; the same component stays when it finishes, and so does its DOM.
  */
-const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains }) {
+const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains, onWidgetAction }) {
   const current = streaming ? (store.item(item.id).value ?? item) : item;
-  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} />;
+  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} onWidgetAction={onWidgetAction} />;
 });
 
 interface TurnRowProps {
@@ -91,7 +95,18 @@ const TurnRow = memo<TurnRowProps>(function TurnRow({ store, text, ids, userId, 
   );
 });
 
-export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTick: number; onPrompt: (text: string) => void }) {
+export function ThreadView({
+  store,
+  sendTick,
+  onPrompt,
+  onWidgetAction,
+}: {
+  store: Store;
+  sendTick: number;
+  onPrompt: (text: string) => void;
+  /** Widget actions go here; without it, widget controls render but say they are not connected. */
+  onWidgetAction?: OnWidgetAction;
+}) {
   // The outline, not the state: a batch that only grows a streaming item's text does not
   // re-render the list (see LiveItem).
   const state = store.outline.value;
@@ -270,7 +285,13 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
     }
     rows.push(
       <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
-        <ItemSlot store={store} item={item} streaming={state.open.includes(item.id)} imageDomains={imageDomains} />
+        <ItemSlot
+          store={store}
+          item={item}
+          streaming={state.open.includes(item.id)}
+          imageDomains={imageDomains}
+          onWidgetAction={onWidgetAction}
+        />
       </div>,
     );
     if (item.type === "assistant_message") turnReplies.push(item);
