@@ -13,6 +13,9 @@ import { StructuredInputItemView } from "./StructuredInput";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
 
+/** From this many rows on, the opened thread's box is skipped while off screen (streaming.css). */
+const LONG_PAST_ROWS = 200;
+
 /** Within this many pixels of the bottom, the view follows the stream. */
 const FOLLOW_SLACK_PX = 48;
 /** Scroll events this long after a wheel, touch or key gesture are the user's. */
@@ -117,6 +120,14 @@ export function ThreadView({
   const visible = state.items.filter(isVisible);
   const last = visible[visible.length - 1];
   const lastStreams = last !== undefined && state.open.includes(last.id);
+
+  // The items a thread was opened with go in one box (streaming.css): a reply
+  // streaming after them then lays out and paints as in an empty thread. New items (and a
+  // new thread started by sending) stay outside it, so nothing moves between the two.
+  const threadId = state.thread?.id ?? null;
+  const opened = useRef<{ threadId: string | null; lastId: string | null }>({ threadId: null, lastId: null });
+  if (opened.current.threadId !== threadId) opened.current = { threadId, lastId: busy ? null : (last?.id ?? null) };
+  let pastEnd = 0;
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -295,6 +306,7 @@ export function ThreadView({
       </div>,
     );
     if (item.type === "assistant_message") turnReplies.push(item);
+    if (item.id === opened.current.lastId) pastEnd = rows.length;
   }
   endTurn(true);
 
@@ -322,7 +334,12 @@ export function ThreadView({
             </button>
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
-          {rows}
+          {pastEnd > 0 ? (
+            <div class={`ckw-thread-past${pastEnd > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>
+              {rows.slice(0, pastEnd)}
+            </div>
+          ) : null}
+          {rows.slice(pastEnd)}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
           {busy && !state.progress && !lastStreams ? <Typing /> : null}
           {state.notices.map((notice, index) => (
