@@ -77,7 +77,14 @@ class ChatKitWidget(anywidget.AnyWidget):
     theme = traitlets.Enum(["auto", "light", "dark"], "auto").tag(sync=True)
     """``"auto"`` follows JupyterLab's light/dark theme."""
     height = traitlets.Unicode("560px").tag(sync=True)
-    """CSS height of the chat."""
+    """CSS height of the chat (``"560px"``, ``"70vh"``), or ``"fill"`` (also ``"100%"``) to
+    fill the panel it is shown in, e.g. JupyterLab's "Create New View for Output". The
+    handle on the view's bottom edge resizes that view."""
+    width = traitlets.Unicode("").tag(sync=True)
+    """CSS width of the chat; empty: the width its container gives it (in an ``HBox``, the
+    space its neighbours leave)."""
+    min_width = traitlets.Unicode("300px").tag(sync=True)
+    """The narrowest the chat gets, whatever its container (CSS length)."""
     history = traitlets.Bool(False).tag(sync=True)
     """Show the thread history panel."""
     history_delete = traitlets.Bool(True).tag(sync=True)

@@ -35,6 +35,18 @@ const SENDING_TIMEOUT_MS = 10_000;
  */
 const OFFLINE_AFTER_MS = 4_000;
 
+/** View messages the kernel always answers (a batch, a snapshot or a reply). */
+const ANSWERED = new Set<ViewMessage["type"]>([
+  "sync",
+  "send",
+  "retry",
+  "new_thread",
+  "open_thread",
+  "request",
+  "action",
+  "answer",
+]);
+
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(model: AnyModel) {
@@ -46,6 +58,11 @@ export function createStore(model: AnyModel) {
   const sending = signal(false);
   /** The last finished reply, for the polite live region. */
   const announcement = signal("");
+  /**
+   * When the oldest view message the kernel must answer went out, unanswered since (null:
+   * all answered). marimo's edit mode handles them only after the running cell.
+   */
+  const unanswered = signal<number | null>(null);
   /** Heard from the kernel (true), gave up waiting (false), or not known yet (null). */
   const connected = signal<boolean | null>(null);
   // Derived values for the chrome (header, composer): they change far less often than the
@@ -97,6 +114,7 @@ export function createStore(model: AnyModel) {
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
 
   function post(message: ViewMessage): boolean {
+    if (ANSWERED.has(message.type) && unanswered.value === null) unanswered.value = Date.now();
     try {
       model.send(message);
       return true;
@@ -217,6 +235,9 @@ export function createStore(model: AnyModel) {
     const perf = perfHook();
     const start = perf ? performance.now() : 0;
     route(msg);
+    // A sync is answered by its snapshot only: batches may stream past a view that missed
+    // their start (marimo delivers them mid-cell but handles the sync after the cell).
+    if (unanswered.value !== null && !awaitingSnapshot) unanswered.value = null;
     if (perf) tracePerf(perf as PerfHook, msg, start);
   }
 
@@ -277,6 +298,7 @@ export function createStore(model: AnyModel) {
   return {
     state,
     options,
+    unanswered,
     kernelResponding,
     protocolVersion,
     sending,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,11 +51,14 @@ COMPONENT_SELECTORS = {
 
 
 @pytest.fixture
-def widget_lab(lab_page: LabPage) -> LabPage:
+def widget_lab(lab_page: LabPage) -> Iterator[LabPage]:
     here = Path(__file__).parent
     shutil.copy(here / "widget_servers.py", lab_page.lab.root / "widget_servers.py")
     shutil.copy(here.parent / "hostile.py", lab_page.lab.root / "hostile.py")
-    return lab_page
+    yield lab_page
+    # The theme is a Lab setting shared by every later test of the session: put it back.
+    if lab_page.page.evaluate("() => document.body.dataset.jpThemeName") != "JupyterLab Light":
+        lab_page.set_theme("JupyterLab Light")
 
 
 def _open_gallery(lab_page: LabPage, name: str, height: str = "2600px") -> None:
@@ -93,9 +97,12 @@ def test_gallery_renders_every_component_in_light_and_dark(widget_lab: LabPage):
     expect(root.locator("img.ckw-w-image").first).to_be_visible()
     assert root.locator("img[src^='https://elsewhere']").count() == 0
     assert widget_lab.external_requests == []
-    # No onAction connected yet: a click says so instead of doing nothing.
-    root.get_by_role("button", name="Primary", exact=True).click()
-    expect(root.locator(".ckw-w-note").first).to_contain_text("not connected")
+    # A click shows the button loading until the server's action() has answered.
+    primary = root.get_by_role("button", name="Primary", exact=True)
+    primary.click()
+    expect(primary).to_have_attribute("aria-busy", "true")
+    expect(primary).not_to_have_attribute("aria-busy", "true", timeout=20_000)
+    expect(root.locator(".ckw-w-note")).to_have_count(0)
 
     # A root's theme prop forces its palette: a dark card on the light page.
     themed = root.locator(".ckw-w-card[data-ckw-theme='dark']")
@@ -104,6 +111,7 @@ def test_gallery_renders_every_component_in_light_and_dark(widget_lab: LabPage):
         _luminance(themed.locator(".ckw-w-text").evaluate("el => getComputedStyle(el).color")) > 180
     )
 
+    widget_lab.page.mouse.move(0, 0)  # no hover colours in what is measured
     light = _screenshots(widget_lab, root, "light")
     card_bg_light = root.locator(".ckw-w-card").first.evaluate(
         "el => getComputedStyle(el).backgroundColor"
@@ -227,5 +235,9 @@ def _screenshots(lab_page: LabPage, root: Locator, theme: str) -> Path:
 
 
 def _luminance(css_color: str) -> float:
-    r, g, b = (float(v) for v in re.findall(r"[\d.]+", css_color)[:3])
+    """Luminance (0-255) of a computed colour: rgb()/rgba() or color(srgb r g b) (0-1)."""
+    values = [float(v) for v in re.findall(r"[\d.]+", css_color)[:3]]
+    if css_color.startswith("color("):
+        values = [v * 255 for v in values]
+    r, g, b = values
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from chatkit.actions import Action
 from chatkit.server import ChatKitServer, stream_widget
 from chatkit.types import (
     ThreadItemDoneEvent,
@@ -737,6 +738,18 @@ class GalleryServer(ChatKitServer[dict[str, Any]]):
         for name, widget in GALLERY:
             yield self._item(thread, context, root(widget), name)
         yield self._item(thread, context, template_widget(), "template")
+
+    async def action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: dict[str, Any],
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """Every gallery action takes a moment and answers nothing (its loading state shows)."""
+        await asyncio.sleep(1.0)
+        return
+        yield
 
     async def _grow(self) -> AsyncGenerator[WidgetRoot, None]:
         words = [f"word{n}" for n in range(40)]

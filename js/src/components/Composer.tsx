@@ -17,13 +17,28 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   const locked = (status !== undefined && status.type !== "active") || offline;
   const canSend = !busy && !locked && text.trim().length > 0;
 
-  // Grow with the text up to a limit, then scroll inside.
-  useLayoutEffect(() => {
+  // Grow with the text (or the placeholder) up to a limit, then scroll inside.
+  const fit = () => {
     const area = ref.current;
     if (!area) return;
     area.style.height = "auto";
     area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  };
+  useLayoutEffect(fit, [text, options.placeholder]);
+  // And again when the width changes: the first measure may come before the chat has its
+  // final width (e.g. in an HBox), which cut a wrapped placeholder off.
+  useLayoutEffect(() => {
+    const area = ref.current;
+    if (!area || typeof ResizeObserver === "undefined") return;
+    let width = area.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (area.clientWidth === width) return;
+      width = area.clientWidth;
+      fit();
+    });
+    observer.observe(area);
+    return () => observer.disconnect();
+  }, []);
 
   const submit = () => {
     if (!canSend) return;
@@ -95,7 +110,8 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
       {offline ? (
         <div class="ckw-offline" role="status">
           <Icon name="info" size={14} />
-          Not connected to the kernel: this is the saved conversation. Run the cell again to chat.
+          Not connected to the kernel. If a cell is still running, the chat catches up when it
+          finishes; otherwise this is the saved conversation: run the cell again to chat.
         </div>
       ) : null}
       {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}
