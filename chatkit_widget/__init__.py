@@ -7,7 +7,7 @@ the kernel; the browser is a view. Everything also runs headless: ``await chat.s
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
-from .turn import Turn
+from .turn import ResponseCancelled, ToolError, Turn
 from .widget import ChatKitWidget
 
 __all__ = [
@@ -15,7 +15,9 @@ __all__ = [
     "ChatKitWidget",
     "ClientToolLoopError",
     "MemoryStore",
+    "ResponseCancelled",
     "SQLiteStore",
+    "ToolError",
     "Turn",
 ]
 __version__ = "0.1.0"

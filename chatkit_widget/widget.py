@@ -84,6 +84,9 @@ class ChatKitWidget(anywidget.AnyWidget):
     """Offer Retry on errors and assistant messages."""
     feedback = traitlets.Bool(False).tag(sync=True)
     """Offer thumbs up/down on assistant messages."""
+    tool_error_notices = traitlets.Bool(True)
+    """Show a warning notice in the chat when a server tool raises (it is also logged
+    and recorded in ``Turn.tool_errors`` either way)."""
 
     def __init__(
         self,
@@ -130,6 +133,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
             self._initial_load = self._start_initial_load(initial_thread)
+        self._client.tool_error_notices = self.tool_error_notices
         self.on_msg(self._on_view_message)
 
     def _start_initial_load(self, initial_thread: str) -> asyncio.Task[None] | None:
@@ -138,8 +142,14 @@ class ChatKitWidget(anywidget.AnyWidget):
             if initial_thread == "latest":
                 newest = await self._client.list_threads(limit=1)
                 thread_id = newest.data[0].id if newest.data else None
-            if thread_id is not None:
+            if thread_id is None:
+                return
+            try:
                 await self._client.open_thread(thread_id)
+            except KeyError:
+                # The view and headless send() alike go on with a new chat, and say so.
+                logger.warning("Thread %r not found; starting a new chat.", thread_id)
+                self._report(f"Thread `{thread_id}` not found; starting a new chat.")
 
         try:
             return asyncio.get_running_loop().create_task(load())
@@ -329,6 +339,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         # resend the whole thread after every response.
         self._transcript[:] = self._client.state.items_json(finished_only=True)
 
+    @traitlets.observe("tool_error_notices")
+    def _tool_error_notices_set(self, change: dict[str, Any]) -> None:
+        if hasattr(self, "_client"):
+            self._client.tool_error_notices = change["new"]
+
     @traitlets.observe("thread_id")
     def _thread_id_set(self, change: dict[str, Any]) -> None:
         if self._opening_thread or change["new"] == self._client.state.thread_id:
@@ -360,7 +375,7 @@ class ChatKitWidget(anywidget.AnyWidget):
 
     def _report(self, message: str) -> None:
         """Show a problem to the user in every view (a warning notice)."""
-        self._transport.push({"type": "notice", "level": "warning", "message": message})
+        self._client.notice(message)
 
     def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         # May run on a kernel subshell thread: validate here, act on the loop's thread.
