@@ -25,7 +25,7 @@ from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import to_markdown
 from .transport import Transport
-from .turn import Turn
+from .turn import ResponseCancelled, Turn
 
 logger = logging.getLogger("chatkit_widget")
 
@@ -226,9 +226,16 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller (e.g. an interrupted cell) gave up: stop the response too.
+            # The caller gave up (Kernel → Interrupt cancels the cell's task): stop the
+            # response too, let it end cleanly, and end the cell with one short line
+            # instead of a CancelledError traceback.
             task.cancel()
-            raise
+            turn: Turn | None = None
+            try:
+                turn = await task
+            except asyncio.CancelledError:
+                pass  # cancelled again while it was ending: nothing more to wait for
+            raise ResponseCancelled(turn) from None
 
     # -- threads --------------------------------------------------------------------------
 
