@@ -79,10 +79,11 @@ def offline_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A thread title from a message without a model: its first words, tidied.
 
     The first line's first six words, cut at a word boundary to at most ``max_chars``
-    characters, without markdown/quote marks in front or punctuation at the end.
+    characters, without markdown/quote marks in front or punctuation at the end;
+    underscores read as spaces (``get_weather Oslo`` → ``Get weather Oslo``).
     ``""`` when the message has no text.
     """
-    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = next((ln for ln in text.splitlines() if ln.strip()), "").replace("_", " ")
     words = line.strip().lstrip("#>*`\"' ").split()[:6]
     title = ""
     for word in words:

@@ -211,4 +211,5 @@ async def test_an_existing_initial_thread_still_opens():
     await chat.ready()
 
     assert chat.thread_id == first.thread_id
-    assert [n for m in comm_of(chat).custom() if m["type"] == "snapshot" for n in m["state"].get("notices", [])] == []
+    snapshots = [m["state"] for m in comm_of(chat).custom() if m["type"] == "snapshot"]
+    assert snapshots and all(state["notices"] == [] for state in snapshots)
