@@ -21,6 +21,7 @@ from . import protocol
 from .client import ChatBusyError, ChatKitClient
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .options import check_options, document_options
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import to_markdown
@@ -79,7 +80,9 @@ class ChatKitWidget(anywidget.AnyWidget):
     history = traitlets.Bool(False).tag(sync=True)
     """Show the thread history panel."""
     history_delete = traitlets.Bool(True).tag(sync=True)
+    """Offer Delete on threads in the history panel."""
     history_rename = traitlets.Bool(True).tag(sync=True)
+    """Offer Rename on threads in the history panel."""
     retry = traitlets.Bool(True).tag(sync=True)
     """Offer Retry on errors and assistant messages."""
     feedback = traitlets.Bool(False).tag(sync=True)
@@ -96,9 +99,19 @@ class ChatKitWidget(anywidget.AnyWidget):
         initial_thread: str | None = None,
         **options: Any,
     ) -> None:
-        """``initial_thread``: a thread id to open, ``"latest"`` for the newest thread in
-        the store (re-running a notebook shows the conversation it had), or ``None`` for
-        a new chat. Other keyword arguments set the view options (``greeting``, …)."""
+        """Args:
+            server: The ``ChatKitServer`` that answers (runs in this kernel).
+            context: Passed to every server call (default ``{}``).
+            initial_thread: A thread id to open, ``"latest"`` for the newest thread in
+                the store (re-running a notebook shows the conversation it had), or
+                ``None`` for a new chat. A thread that does not exist gives a new chat,
+                a logged warning and a notice in the view.
+            **options: The options listed in the class docstring (``greeting``, …).
+
+        Raises:
+            TypeError: ``server`` is not a ``ChatKitServer`` instance, or an option is
+                unknown (the message suggests the closest name).
+        """
         if isinstance(server, type) and issubclass(server, ChatKitServer):
             raise TypeError(
                 f"ChatKitWidget expects a ChatKitServer instance, got the class "
@@ -110,6 +123,7 @@ class ChatKitWidget(anywidget.AnyWidget):
                 "ChatKitWidget expects a chatkit.server.ChatKitServer instance (an "
                 f"ordinary ChatKitServer subclass), got {type(server).__name__}"
             )
+        check_options(type(self), ChatKitWidget, options, ["context", "initial_thread"])
         super().__init__(**options)
         self.server = server
         self.context = {} if context is None else context
@@ -246,6 +260,7 @@ class ChatKitWidget(anywidget.AnyWidget):
 
     @property
     def thread(self) -> ThreadMetadata | None:
+        """The active thread's metadata (title, status…); ``None`` before the first message."""
         return self._client.state.thread
 
     async def open_thread(self, thread_id: str) -> None:
@@ -263,9 +278,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         return (await self._client.list_threads(limit, after)).data
 
     async def rename_thread(self, thread_id: str, title: str) -> None:
+        """Set a thread's title (in the store, the header and the history panel)."""
         await self._client.rename_thread(thread_id, title)
 
     async def delete_thread(self, thread_id: str) -> None:
+        """Delete a thread from the store; deleting the open one shows a new chat."""
         await self._client.delete_thread(thread_id)
 
     async def load_older(self) -> int:
@@ -306,9 +323,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._dispatcher.max_round_trips = value
 
     def on_response_start(self, fn: F) -> F:
+        """``fn()`` when a response starts (from the composer or ``send``)."""
         return self._hooks.add("response_start", fn)  # type: ignore[return-value]
 
     def on_response_end(self, fn: F) -> F:
+        """``fn()`` when a response ends, however it ends (done, error, cancelled)."""
         return self._hooks.add("response_end", fn)  # type: ignore[return-value]
 
     def on_error(self, fn: F) -> F:
@@ -320,9 +339,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         return self._hooks.add("thread_change", fn)  # type: ignore[return-value]
 
     def on_thread_load_start(self, fn: F) -> F:
+        """``fn(thread_id)`` before a thread's items are loaded."""
         return self._hooks.add("thread_load_start", fn)  # type: ignore[return-value]
 
     def on_thread_load_end(self, fn: F) -> F:
+        """``fn(thread_id)`` after a thread is loaded (also when loading failed)."""
         return self._hooks.add("thread_load_end", fn)  # type: ignore[return-value]
 
     def on_feedback(self, fn: F) -> F:
@@ -492,6 +513,13 @@ class ChatKitWidget(anywidget.AnyWidget):
                 else "*A ChatKit chat: run this cell in Jupyter to show it.*"
             )
         return bundle
+
+
+document_options(
+    ChatKitWidget,
+    "Options: keyword arguments of the constructor and of ``from_agent``, and attributes\n"
+    "to change later (``chat.greeting = ...``). A misspelled option raises ``TypeError``.",
+)
 
 
 def _log_failure(task: asyncio.Task[Turn]) -> None:
