@@ -510,7 +510,9 @@ class ChatKitWidget(anywidget.AnyWidget):
             data["text/markdown"] = (
                 self.to_markdown()
                 if self._client.state.items
-                else "*A ChatKit chat: run this cell in Jupyter to show it.*"
+                else "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
+                "the chat, the widgets frontend is missing: run `pip install jupyterlab_widgets "
+                "anywidget` in the environment that runs Jupyter, then reload the page.*"
             )
         return bundle
 
