@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # Kernels, nbval and JupyterLab must find this virtualenv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test test-js test-py bench chromium
+.PHONY: lab test test-js test-py check-dist bench chromium
 
 $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	python3 -m venv $(VENV)
@@ -19,13 +19,18 @@ $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 chromium:
 	@bash scripts/ensure-chromium.sh
 
+# As root (containers) Jupyter refuses to start without --allow-root.
+LAB_ARGS ?=
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	@echo "Starting JupyterLab on notebooks/. Open the http://127.0.0.1:<port>/lab?token=<token>"
+	@echo "URL it prints below in your browser; stop it with Ctrl-C."
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/
 
 test: $(VENV)/.installed chromium
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-js && \
-	$(MAKE) --no-print-directory test-py; \
+	$(MAKE) --no-print-directory test-py && \
+	$(MAKE) --no-print-directory check-dist; \
 	status=$$?; echo "test suite took $$(( $$(date +%s) - start ))s"; exit $$status
 
 test-js: $(VENV)/.installed
@@ -35,6 +40,10 @@ test-js: $(VENV)/.installed
 test-py: $(VENV)/.installed
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL \
 		$(BIN)/pytest --nbval-lax --basetemp=.pytest_tmp tests notebooks
+
+# The wheel and sdist install and run without Node (scripts/check-dist.sh).
+check-dist: $(VENV)/.installed
+	BIN=$(BIN) bash scripts/check-dist.sh
 
 bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport
