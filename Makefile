@@ -4,10 +4,12 @@
 
 VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# The lowest supported Python (pyproject's requires-python), from pyenv.
+VENV310 ?= .venv310
 # Kernels, nbval and JupyterLab must find this virtualenv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test test-js test-py check-dist bench chromium
+.PHONY: lab test test-js test-py test-py310 check-dist bench chromium
 
 $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	python3 -m venv $(VENV)
@@ -30,6 +32,7 @@ test: $(VENV)/.installed chromium
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-js && \
 	$(MAKE) --no-print-directory test-py && \
+	$(MAKE) --no-print-directory test-py310 && \
 	$(MAKE) --no-print-directory check-dist; \
 	status=$$?; echo "test suite took $$(( $$(date +%s) - start ))s"; exit $$status
 
@@ -44,6 +47,24 @@ test-py: $(VENV)/.installed
 # The wheel and sdist install and run without Node (scripts/check-dist.sh).
 check-dist: $(VENV)/.installed
 	BIN=$(BIN) bash scripts/check-dist.sh
+
+# Kernel-side tests (no browser, no notebooks) on the lowest supported Python.
+$(VENV310)/.installed: pyproject.toml
+	@root=$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}"); \
+	py=$$(ls -d "$$root"/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$py" ]; then \
+		echo "test-py310: no Python 3.10 in $$root/versions/3.10.*: install it (pyenv install 3.10) to test the lowest supported Python" >&2; \
+		exit 1; \
+	fi; \
+	echo "test-py310: using $$py"; \
+	rm -rf $(VENV310) && "$$py" -m venv $(VENV310) && \
+	$(VENV310)/bin/pip install --quiet --upgrade pip && \
+	$(VENV310)/bin/pip install --quiet -e ".[test]"
+	touch $@
+
+test-py310: $(VENV310)/.installed
+	env -u OPENAI_API_KEY -u OPENAI_BASE_URL \
+		$(VENV310)/bin/pytest -p no:cacheprovider --basetemp=.pytest_tmp310 tests --ignore=tests/ui
 
 bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport
