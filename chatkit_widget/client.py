@@ -348,8 +348,7 @@ class ChatKitClient:
         # Logged with its traceback by the server; here it reaches the Turn and the views.
         turn.tool_errors.append(error)
         if self.tool_error_notices:
-            message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
-            self.notice(f"{error.type}: {message}", title=f"Tool {error.tool} failed")
+            self.notice(error.notice_markdown(), title=f"Tool {clip(error.tool, 80)} failed")
 
     def notice(self, message: str, *, level: str = "warning", title: str | None = None) -> None:
         """Show a notice in every view (and in views that attach before the next response)."""

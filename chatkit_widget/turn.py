@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import traceback as _traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,20 @@ class ToolError:
 
     def __str__(self) -> str:
         return f"tool {self.tool!r} raised {self.type}: {self.message}"
+
+    def notice_markdown(self, max_lines: int = 3, width: int = 120) -> str:
+        """A short, literal (Markdown-escaped) account for a notice in the view: the
+        message's first lines, cut, and where the rest is."""
+        lines = [line.strip() for line in self.message.splitlines() if line.strip()]
+        lines = [f"{self.type}: {lines[0] if lines else ''}".rstrip(": "), *lines[1:max_lines]]
+        shown = [_md_escape(ln if len(ln) <= width else ln[: width - 1] + "…") for ln in lines]
+        shown.append("The traceback is in the log and in `turn.tool_errors`.")
+        return "  \n".join(shown)
+
+
+def _md_escape(text: str) -> str:
+    # Shown as written: no emphasis, links, code or HTML from an exception message.
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
 @dataclass

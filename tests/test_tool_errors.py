@@ -94,7 +94,17 @@ async def test_a_raising_tool_shows_a_warning_notice_in_the_views():
     assert "upload_report" in shown[0]["title"]
     assert "ValidationError" in shown[0]["message"]
     # The traceback stays in the kernel (log and Turn); the view gets a short message.
-    assert "Traceback" not in shown[0]["message"]
+    assert "most recent call last" not in shown[0]["message"]
+    assert "turn.tool_errors" in shown[0]["message"]
+    assert len(shown[0]["message"].splitlines()) <= 4
+
+
+def test_the_notice_shows_an_exception_message_literally():
+    error = ToolError.from_exception("t", ValueError("bad *value* <b>x</b> [link](javascript:x)"))
+
+    text = error.notice_markdown()
+
+    assert text.startswith(r"ValueError: bad \*value\* \<b\>x\</b\> \[link\]\(javascript:x\)")
 
 
 async def test_tool_error_notices_can_be_switched_off():
