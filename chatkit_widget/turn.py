@@ -85,11 +85,15 @@ class Turn:
     tool round trips included."""
 
     thread_id: str | None = None
+    """The thread the turn ran in."""
     items: list[ThreadItem] = field(default_factory=list)
     """Thread items added or replaced during the turn (final versions, in order)."""
     effects: list[ClientEffectEvent] = field(default_factory=list)
+    """Client effects the server sent (each also went to its ``on_effect`` handler)."""
     progress: list[ProgressUpdateEvent] = field(default_factory=list)
+    """Progress updates, in order."""
     notices: list[NoticeEvent] = field(default_factory=list)
+    """Notices the server sent."""
     error: ErrorEvent | None = None
     """The error that ended the turn, if any."""
     cancelled: bool = False
