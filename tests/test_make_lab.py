@@ -32,7 +32,8 @@ def test_make_lab_starts_and_says_which_url_to_open(tmp_path: Path):
         "--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"
     )
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"],
+        # -o: this test runs inside the installed venv; never reinstall it from here.
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "lab", f"LAB_ARGS={lab_args}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
