@@ -194,8 +194,17 @@ class ChatKitWidget(anywidget.AnyWidget):
         title_model: Any = None,
         **options: Any,
     ) -> ChatKitWidget:
-        """A chat whose server runs an Agents SDK ``agent``; ``@chat.client_tool``
-        handlers become tools the model can call."""
+        """A chat whose server (``AgentServer``) runs an Agents SDK ``agent``;
+        ``@chat.client_tool`` handlers become tools the model can call.
+
+        Args:
+            agent: The agent; give it ``model=default_model()`` for the offline demo
+                model without ``OPENAI_API_KEY`` and a real model with one.
+            store: Where threads live (default: a ``MemoryStore``).
+            context: As for the constructor.
+            title_model: Model that titles new threads (see ``AgentServer``).
+            **options: The options listed in the class docstring, and ``initial_thread``.
+        """
         from .agents import AgentServer
         from .stores import MemoryStore
 
