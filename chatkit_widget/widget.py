@@ -21,7 +21,7 @@ from . import protocol
 from .client import ChatBusyError, ChatKitClient
 from .dispatch import Dispatcher
 from .hooks import Hooks
-from .limits import MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
+from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .options import check_options, document_options
 from .thread_state import dump_thread
 from .tools import ClientTool
@@ -192,6 +192,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         store: Store[Any] | None = None,
         context: Any = None,
         title_model: Any = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
         **options: Any,
     ) -> ChatKitWidget:
         """A chat whose server (``AgentServer``) runs an Agents SDK ``agent``;
@@ -203,6 +204,8 @@ class ChatKitWidget(anywidget.AnyWidget):
             store: Where threads live (default: a ``MemoryStore``).
             context: As for the constructor.
             title_model: Model that titles new threads (see ``AgentServer``).
+            history_limit: How many of the thread's newest items the model sees each
+                turn (``None``: all; see ``AgentServer``).
             **options: The options listed in the class docstring, and ``initial_thread``.
         """
         from .agents import AgentServer
@@ -214,6 +217,7 @@ class ChatKitWidget(anywidget.AnyWidget):
             store if store is not None else MemoryStore(),
             client_tools=tools,
             title_model=title_model,
+            history_limit=history_limit,
         )
         chat = cls(server, context, **options)
         # The server reads this live mapping at every response.
@@ -245,7 +249,10 @@ class ChatKitWidget(anywidget.AnyWidget):
         await self._client.feedback(item_ids, kind)
 
     def cancel(self) -> bool:
-        """Stop the running response (the SDK keeps the partial text)."""
+        """Stop the running response; returns whether one was running. Safe at any point
+        of it: ``await chat.send(...)`` then returns a ``Turn`` with ``cancelled=True``,
+        response start and end hooks fire in pairs and the chat unlocks. The SDK keeps the
+        partial text; a client tool call in progress is closed as cancelled."""
         return self._client.cancel()
 
     async def _await(self, task: asyncio.Task[Turn]) -> Turn:
@@ -473,7 +480,8 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.NewThread():
                     client.new_thread()
                 case protocol.OpenThread(thread_id=thread_id):
-                    self._spawn(client.open_thread(thread_id), f"open thread {clip(repr(thread_id))}")
+                    what = f"open thread {clip(repr(thread_id))}"
+                    self._spawn(client.open_thread(thread_id), what)
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
