@@ -4,6 +4,7 @@ The kernel-side widget is the ChatKit client of an ordinary ``ChatKitServer`` ru
 the kernel; the browser is a view. Everything also runs headless: ``await chat.send(...)``.
 """
 
+from .actions import ActionFailed, NoThreadError
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
@@ -11,10 +12,12 @@ from .turn import ResponseCancelled, ToolError, Turn
 from .widget import ChatKitWidget
 
 __all__ = [
+    "ActionFailed",
     "ChatBusyError",
     "ChatKitWidget",
     "ClientToolLoopError",
     "MemoryStore",
+    "NoThreadError",
     "ResponseCancelled",
     "SQLiteStore",
     "ToolError",
