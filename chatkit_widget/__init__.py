@@ -8,7 +8,7 @@ from .actions import ActionFailed, NoThreadError
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
-from .turn import Turn
+from .turn import ResponseCancelled, ToolError, Turn
 from .widget import ChatKitWidget
 
 __all__ = [
@@ -18,7 +18,9 @@ __all__ = [
     "ClientToolLoopError",
     "MemoryStore",
     "NoThreadError",
+    "ResponseCancelled",
     "SQLiteStore",
+    "ToolError",
     "Turn",
 ]
 __version__ = "0.1.0"
