@@ -81,6 +81,14 @@ def shrink(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def scrub(nb: nbformat.NotebookNode) -> None:
+    """Tracebacks in outputs name files relative to the checkout, not this machine's paths."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = output["text"].replace(f"{ROOT}{os.sep}", "")
+
+
 def save(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -100,6 +108,7 @@ def save(path: Path) -> None:
             client.execute_cell(probe, len(nb.cells) - 1)
         finally:
             nb.cells.pop()
+    scrub(nb)
     errors = [o for o in probe.outputs if o.output_type == "error"]
     if errors:
         raise RuntimeError(f"{path}: reading widget state failed: {errors[0].get('evalue')}")
