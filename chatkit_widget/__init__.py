@@ -4,6 +4,7 @@ The kernel-side widget is the ChatKit client of an ordinary ``ChatKitServer`` ru
 the kernel; the browser is a view. Everything also runs headless: ``await chat.send(...)``.
 """
 
+from .attachments import LocalAttachmentStore
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
@@ -14,6 +15,7 @@ __all__ = [
     "ChatBusyError",
     "ChatKitWidget",
     "ClientToolLoopError",
+    "LocalAttachmentStore",
     "MemoryStore",
     "SQLiteStore",
     "Turn",

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { AssistantMessageItem } from "../src/chatkit";
 import type { BatchEvent, ViewState } from "../src/protocol";
+import { PROTOCOL_VERSION } from "../src/protocol";
 import { createStore } from "../src/store";
 import { assistant, FakeModel, thread, user } from "./fixtures";
 
@@ -22,7 +23,7 @@ const batch = (seq: number, ...events: BatchEvent[]) => ({ type: "batch", seq, e
 const added = (id: string): BatchEvent => ({ type: "thread.item.added", item: user(id, id) });
 
 function connected() {
-  const model = new FakeModel({ _protocol_version: 1 });
+  const model = new FakeModel({ _protocol_version: PROTOCOL_VERSION });
   const store = createStore(model);
   model.receive(snapshot(3));
   model.sent = [];
@@ -297,9 +298,9 @@ describe("store: effects, options, announcements", () => {
   });
 
   it("flags a kernel on another protocol version", () => {
-    const model = new FakeModel({ _protocol_version: 2 });
+    const model = new FakeModel({ _protocol_version: PROTOCOL_VERSION + 1 });
     expect(createStore(model).versionMismatch()).toBe(true);
-    expect(createStore(new FakeModel({ _protocol_version: 1 })).versionMismatch()).toBe(false);
+    expect(createStore(new FakeModel({ _protocol_version: PROTOCOL_VERSION })).versionMismatch()).toBe(false);
   });
 
   it("announces an assistant message when it is done", () => {

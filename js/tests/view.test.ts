@@ -2,6 +2,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AnyModel, BatchEvent } from "../src/protocol";
+import { PROTOCOL_VERSION } from "../src/protocol";
 import widget, { EFFECT_EVENT } from "../src/index";
 import { assistant, FakeModel, thread, user } from "./fixtures";
 
@@ -14,7 +15,7 @@ afterEach(() => {
 });
 
 const OPTIONS = {
-  _protocol_version: 1,
+  _protocol_version: PROTOCOL_VERSION,
   _thread: null,
   _transcript: [],
   is_responding: false,
@@ -115,9 +116,9 @@ describe("start screen and header", () => {
   });
 
   it("warns in a visible banner when the kernel speaks another protocol version", async () => {
-    const { el } = await mount({ _protocol_version: 2 });
+    const { el } = await mount({ _protocol_version: PROTOCOL_VERSION + 1 });
     expect(q(el, ".ckw-version")?.getAttribute("role")).toBe("alert");
-    expect(q(el, ".ckw-version")?.textContent).toContain("v2");
+    expect(q(el, ".ckw-version")?.textContent).toContain(`v${PROTOCOL_VERSION + 1}`);
   });
 });
 
