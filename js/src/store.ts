@@ -283,6 +283,8 @@ export function createStore(model: AnyModel) {
   }
 
   return {
+    /** The widget model (the composer reads its own option traits from it). */
+    model,
     state,
     options,
     kernelResponding,

@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A synthetic microphone, granted without a prompt (dictation tests).
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

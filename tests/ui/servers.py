@@ -98,3 +98,29 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
             )
         item.content = [AssistantMessageContent(text=reply)]
         yield ThreadItemDoneEvent(item=item)
+
+
+class ComposerServer(PacedServer):
+    """A PacedServer with attachments (in-process store), dictation, and a record of the
+    user messages it was given (``inputs``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from chatkit_widget import LocalAttachmentStore
+
+        super().__init__(*args, **kwargs)
+        self.attachment_store = LocalAttachmentStore()
+        self.inputs: list[UserMessageItem] = []
+
+    async def respond(self, thread: ThreadMetadata, input_user_message: UserMessageItem | None,
+                      context: dict[str, Any]) -> AsyncIterator[ThreadStreamEvent]:
+        if input_user_message is not None:
+            self.inputs.append(input_user_message)
+        async for event in super().respond(thread, input_user_message, context):
+            yield event
+
+    async def transcribe(self, audio_input: Any, context: dict[str, Any]) -> Any:
+        from chatkit.types import TranscriptionResult
+
+        return TranscriptionResult(
+            text=f"heard {len(audio_input.data)} bytes of {audio_input.media_type}"
+        )

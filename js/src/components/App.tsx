@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
+import { StoreContext } from "../composer/context";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
@@ -72,15 +73,17 @@ export function App({ store }: { store: Store }) {
   };
 
   return (
-    <div class="ckw-root" ref={rootRef} data-theme={palette} style={{ height: options.height }}>
-      {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
-      <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
-      <div class="ckw-body">
-        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
-        {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
+    <StoreContext.Provider value={store}>
+      <div class="ckw-root" ref={rootRef} data-theme={palette} style={{ height: options.height }}>
+        {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
+        <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
+        <div class="ckw-body">
+          <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
+          {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
+        </div>
+        <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+        <LiveRegion text={store.announcement.value} />
       </div>
-      <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
-      <LiveRegion text={store.announcement.value} />
-    </div>
+    </StoreContext.Provider>
   );
 }
