@@ -48,7 +48,8 @@ def kind_of(value: Any) -> str | None:
         return "figure"
     if name == "FigureWidget" and module.startswith("plotly"):
         return "figure"
-    if inspect.isfunction(value) and not getattr(value, "__module__", "").startswith("IPython"):
+    # Functions defined in the notebook, not ones it imported.
+    if inspect.isfunction(value) and getattr(value, "__module__", None) == "__main__":
         return "function"
     return None
 

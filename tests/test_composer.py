@@ -309,13 +309,15 @@ async def test_from_agent_gives_the_model_an_entity_tag_with_its_data() -> None:
     assert any("@Ada" in t and "u1" in t and "admin" in t for t in texts)
 
 
-def test_variable_search_offers_frames_arrays_figures_and_functions_only() -> None:
+def test_variable_search_offers_frames_arrays_figures_and_the_notebooks_functions() -> None:
     figure = plt.figure()
 
     def helper(x: int) -> int:
         return x
 
+    helper.__module__ = "__main__"  # as if defined in a notebook cell
     namespace = {
+        "describe": describe,  # imported, not the notebook's own
         "df": pd.DataFrame({"a": [1]}),
         "arr": np.arange(3),
         "fig": figure,
