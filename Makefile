@@ -40,3 +40,4 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport
 	$(BIN)/python -m benchmarks.bench_render
 	$(BIN)/python -m benchmarks.bench_long_thread
+	$(BIN)/python -m benchmarks.bench_attachments

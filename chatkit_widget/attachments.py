@@ -50,7 +50,11 @@ class LocalAttachmentStore(AttachmentStore[Any]):
         self.directory = pathlib.Path(directory) if directory is not None else None
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
+        # In memory, each attachment is allocated at its announced size once and filled in
+        # place: no regrowth, so the kernel never holds a second copy while it arrives.
         self._blobs: dict[str, bytearray] = {}
+        self._written: dict[str, int] = {}  # bytes arrived so far
+        self._offsets: dict[str, set[int]] = {}
         self._expected: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -68,8 +72,9 @@ class LocalAttachmentStore(AttachmentStore[Any]):
         attachment_id = self.generate_attachment_id(input.mime_type, context)
         with self._lock:
             self._expected[attachment_id] = input.size
+            self._written[attachment_id] = 0
             if self.directory is None:
-                self._blobs[attachment_id] = bytearray()
+                self._blobs[attachment_id] = bytearray(input.size)
             else:
                 self._file(attachment_id).write_bytes(b"")
         if input.mime_type.startswith("image/"):
@@ -85,28 +90,36 @@ class LocalAttachmentStore(AttachmentStore[Any]):
         with self._lock:
             self._expected.pop(attachment_id, None)
             self._blobs.pop(attachment_id, None)
+            self._written.pop(attachment_id, None)
+            self._offsets.pop(attachment_id, None)
             if self.directory is not None:
                 self._file(attachment_id).unlink(missing_ok=True)
 
     # -- bytes ----------------------------------------------------------------------------
 
     def write(self, attachment_id: str, offset: int, data: bytes | memoryview) -> int:
-        """Write ``data`` at ``offset`` (chunks arrive in order); returns the size so far."""
+        """Write ``data`` at ``offset``; returns how many bytes have arrived.
+
+        Chunks may arrive in any order (a view pipelines them), never twice and never
+        beyond the size announced at creation."""
         with self._lock:
             expected = self._expected.get(attachment_id)
             if expected is None:
                 raise NotFoundError(f"attachment {attachment_id!r} is not being uploaded")
-            size = self._size(attachment_id)
-            if offset != size:
-                raise ValueError(f"chunk at offset {offset}, expected {size}")
-            if size + len(data) > expected:
+            if offset < 0 or offset + len(data) > expected:
                 raise ValueError(f"more bytes than the {expected} announced")
+            offsets = self._offsets.setdefault(attachment_id, set())
+            if offset in offsets:
+                raise ValueError(f"the chunk at offset {offset} arrived twice")
+            offsets.add(offset)
             if self.directory is None:
-                self._blobs[attachment_id] += data
+                self._blobs[attachment_id][offset : offset + len(data)] = data
             else:
-                with self._file(attachment_id).open("ab") as f:
+                with self._file(attachment_id).open("r+b") as f:
+                    f.seek(offset)
                     f.write(data)
-            return size + len(data)
+            self._written[attachment_id] = self._written.get(attachment_id, 0) + len(data)
+            return self._written[attachment_id]
 
     def complete(self, attachment_id: str) -> bool:
         """All announced bytes have arrived."""
@@ -134,9 +147,11 @@ class LocalAttachmentStore(AttachmentStore[Any]):
         return self._file(attachment_id).exists()
 
     def _size(self, attachment_id: str) -> int:
+        if attachment_id in self._written:
+            return self._written[attachment_id]
         if self.directory is None:
             return len(self._blobs.get(attachment_id, b""))
-        path = self._file(attachment_id)
+        path = self._file(attachment_id)  # written by an earlier process
         return path.stat().st_size if path.exists() else 0
 
     def _file(self, attachment_id: str) -> pathlib.Path:

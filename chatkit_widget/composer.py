@@ -67,7 +67,10 @@ class ComposerBackend:
         self.namespace: Mapping[str, Any] | None = None  # None: IPython's user namespace
         # Bytes of uploads bound for a non-local AttachmentStore's upload URL.
         self._http_pending: dict[str, bytearray] = {}
+        self._http_received: dict[str, int] = {}
         self._created: dict[str, Attachment] = {}
+        # Pipelined view uploads: the view's upload id → the attachment being created.
+        self._uploads: dict[str, asyncio.Future[Attachment]] = {}
 
     # -- options --------------------------------------------------------------------------
 
@@ -227,8 +230,47 @@ class ComposerBackend:
                     "kernel has nowhere to send the bytes (use LocalAttachmentStore, or "
                     "return an upload URL)"
                 )
-            self._http_pending[attachment.id] = bytearray()
+            self._http_pending[attachment.id] = bytearray(size)
+            self._http_received[attachment.id] = 0
         return attachment
+
+    async def upload_target(
+        self, upload_id: str, offset: int, params: Mapping[str, Any]
+    ) -> Attachment:
+        """The attachment a pipelined view upload writes to; the first chunk creates it."""
+        if offset == 0:
+            if upload_id in self._uploads:
+                raise ValueError(f"upload {upload_id!r} started twice")
+            future: asyncio.Future[Attachment] = asyncio.get_running_loop().create_future()
+            self._uploads[upload_id] = future
+            try:
+                attachment = await self.create(
+                    str(params["name"]), int(params["size"]), str(params.get("mime_type") or "")
+                )
+            except BaseException as exc:
+                # Chunks already waiting fail with the same message; later ones find no
+                # upload. Nothing is kept.
+                future.set_exception(ValueError(str(exc)))
+                future.exception()  # marks it retrieved
+                self.forget_upload(upload_id)
+                raise
+            future.set_result(attachment)
+            return attachment
+        found = self._uploads.get(upload_id)
+        if found is None:
+            raise ValueError(f"upload {upload_id!r} is unknown or already ended")
+        return await found
+
+    def forget_upload(self, upload_id: Any) -> None:
+        if isinstance(upload_id, str):
+            self._uploads.pop(upload_id, None)
+
+    def received_all(self, attachment_id: str) -> bool:
+        store = self._store()
+        if isinstance(store, LocalAttachmentStore):
+            return store.complete(attachment_id)
+        pending = self._http_pending.get(attachment_id)
+        return pending is not None and self._http_received.get(attachment_id) == len(pending)
 
     async def write(self, attachment_id: str, offset: int, data: bytes | memoryview) -> int:
         store = self._store()
@@ -237,10 +279,11 @@ class ComposerBackend:
         pending = self._http_pending.get(attachment_id)
         if pending is None:
             raise ValueError(f"attachment {attachment_id!r} is not being uploaded")
-        if offset != len(pending):
-            raise ValueError(f"chunk at offset {offset}, expected {len(pending)}")
-        pending += data
-        return len(pending)
+        if offset < 0 or offset + len(data) > len(pending):
+            raise ValueError(f"more bytes than the {len(pending)} announced")
+        pending[offset : offset + len(data)] = data
+        self._http_received[attachment_id] += len(data)
+        return self._http_received[attachment_id]
 
     async def finish(self, attachment_id: str) -> None:
         """All bytes are in: check them, or send them to the store's upload URL."""
@@ -250,9 +293,12 @@ class ComposerBackend:
                 raise ValueError(f"attachment {attachment_id!r} is incomplete")
             return
         data = self._http_pending.pop(attachment_id, None)
+        received = self._http_received.pop(attachment_id, 0)
         attachment = self._created.get(attachment_id)
         if data is None or attachment is None:
             raise ValueError(f"attachment {attachment_id!r} is not being uploaded")
+        if received != len(data):
+            raise ValueError(f"attachment {attachment_id!r} is incomplete")
         try:
             await asyncio.to_thread(http_upload, attachment, bytes(data))
         except Exception as exc:
@@ -260,6 +306,7 @@ class ComposerBackend:
 
     async def delete(self, attachment_id: str) -> None:
         self._http_pending.pop(attachment_id, None)
+        self._http_received.pop(attachment_id, None)
         self._created.pop(attachment_id, None)
         try:
             await self.client.request(
@@ -367,16 +414,30 @@ async def answer_composer(
             )
             return attachment.model_dump(mode="json", exclude_none=True), None
         case "upload_chunk":
-            attachment_id = str(params["attachment_id"])
+            data = buffers[0] if buffers else b""
+            offset = int(params["offset"])
+            if "upload_id" in params:
+                # Pipelined: the first chunk carries the metadata, and the view sends every
+                # chunk without waiting for attachments.create's answer (one round trip
+                # less). Later chunks wait here for that creation.
+                attachment = await composer.upload_target(str(params["upload_id"]), offset, params)
+                attachment_id = attachment.id
+            else:
+                attachment, attachment_id = None, str(params["attachment_id"])
             try:
-                data = buffers[0] if buffers else b""
-                received = await composer.write(attachment_id, int(params["offset"]), data)
-                if params.get("final"):
+                received = await composer.write(attachment_id, offset, data)
+                # Chunks may be handled out of order: the upload ends with its last byte.
+                if composer.received_all(attachment_id):
                     await composer.finish(attachment_id)
+                    composer.forget_upload(params.get("upload_id"))
             except BaseException:
+                composer.forget_upload(params.get("upload_id"))
                 await composer.delete(attachment_id)  # nothing half-uploaded stays
                 raise
-            return {"received": received}, None
+            result: dict[str, Any] = {"received": received}
+            if attachment is not None:
+                result["attachment"] = attachment.model_dump(mode="json", exclude_none=True)
+            return result, None
         case "attachment_delete":
             await composer.delete(str(params["attachment_id"]))
             return None, None

@@ -51,15 +51,19 @@ async def test_an_image_previews_from_the_kernel_not_from_widget_state(
     assert str(attachment.preview_url) == PREVIEW_PREFIX + attachment.id
 
 
-async def test_chunks_out_of_order_or_beyond_the_size_are_refused(
+async def test_chunks_may_arrive_out_of_order_but_not_twice_or_beyond_the_size(
     store: LocalAttachmentStore,
 ) -> None:
     attachment = await store.create_attachment(params(size=4), CTX)
-    with pytest.raises(ValueError, match="offset"):
-        store.write(attachment.id, 2, b"ab")
+    assert store.write(attachment.id, 2, b"cd") == 2
+    with pytest.raises(ValueError, match="twice"):
+        store.write(attachment.id, 2, b"cd")
     with pytest.raises(ValueError, match="more bytes"):
-        store.write(attachment.id, 0, b"abcde")
-    assert store.read(attachment.id) == b""
+        store.write(attachment.id, 3, b"xy")
+    assert not store.complete(attachment.id)
+    assert store.write(attachment.id, 0, b"ab") == 4
+    assert store.complete(attachment.id)
+    assert store.read(attachment.id) == b"abcd"
 
 
 async def test_delete_removes_the_bytes(store: LocalAttachmentStore) -> None:
@@ -196,6 +200,47 @@ async def test_a_view_uploads_in_binary_chunks_and_sends_the_attachment() -> Non
     reply, buffers = replies(chat)["attachment_bytes"]
     assert reply["result"] == {"mime_type": "image/png", "name": "p.png"}
     assert bytes(buffers[0]) == png
+
+
+async def test_a_pipelined_view_upload_needs_no_create_round_trip() -> None:
+    server = AttachingServer()
+    chat = ChatKitWidget(server, attachments=True)
+    data = bytes(range(256)) * 40
+    meta = {"name": "d.bin", "size": len(data), "mime_type": ""}
+    # Every chunk is sent at once; the first carries the metadata.
+    for n, offset in enumerate(range(0, len(data), 4096)):
+        chunk = data[offset : offset + 4096]
+        extra = meta if offset == 0 else {}
+        widget_request = {"upload_id": "u1", "offset": offset, **extra}
+        request(chat, "upload_chunk", widget_request, chunk)
+        if n == 0:
+            request(chat, "tag_search", {"query": ""})  # other traffic in between
+    await settle(0.2)
+    reply = replies(chat)["upload_chunk"][0]
+    assert reply["ok"], reply
+    attachment_id = reply["result"]["attachment"]["id"]
+    assert reply["result"]["attachment"]["mime_type"] == "application/octet-stream"
+    assert server.attachment_store.complete(attachment_id)
+    assert server.attachment_store.read(attachment_id) == data
+    assert chat._composer._uploads == {}
+
+
+async def test_a_refused_pipelined_upload_fails_every_chunk_and_keeps_nothing() -> None:
+    server = AttachingServer()
+    chat = ChatKitWidget(server, attachments={"max_size": 10})
+    meta = {"name": "big.bin", "size": 20, "mime_type": ""}
+    request(chat, "upload_chunk", {"upload_id": "u2", "offset": 0, **meta}, b"x" * 10)
+    request(chat, "upload_chunk", {"upload_id": "u2", "offset": 10}, b"x" * 10)
+    await settle(0.1)
+    published = [
+        data["content"]
+        for t, data, _ in comm_of(chat).published
+        if t == "comm_msg" and data.get("content", {}).get("type") == "reply"
+    ]
+    assert [r["ok"] for r in published] == [False, False]
+    assert "too large" in published[0]["error"]
+    assert chat._composer._uploads == {}
+    assert server.attachment_store._blobs == {}
 
 
 async def test_a_view_upload_beyond_max_size_is_refused_before_any_byte() -> None:

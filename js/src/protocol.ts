@@ -144,7 +144,17 @@ export interface RequestMethods {
   delete_thread: { params: { thread_id: string }; result: unknown };
   // The composer's requests; bytes travel as the message's binary buffers.
   attachment_create: { params: { name: string; size: number; mime_type: string }; result: import("./chatkit").Attachment };
-  upload_chunk: { params: { attachment_id: string; offset: number; final: boolean }; result: { received: number } };
+  /**
+   * One chunk of a file (the bytes are the message's buffer). Pipelined uploads name an
+   * `upload_id` and put `name`, `size`, `mime_type` on the first chunk; the reply to the
+   * first and the last chunk carries the attachment.
+   */
+  upload_chunk: {
+    params:
+      | { attachment_id: string; offset: number; final: boolean }
+      | { upload_id: string; offset: number; final: boolean; name?: string; size?: number; mime_type?: string };
+    result: { received: number; attachment?: import("./chatkit").Attachment };
+  };
   attachment_delete: { params: { attachment_id: string }; result: unknown };
   /** The bytes come back as the reply's first buffer. */
   attachment_bytes: { params: { attachment_id: string }; result: { mime_type: string; name: string } };

@@ -4,6 +4,7 @@
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Icon, chatkitIcon } from "../icons";
+import { type PerfHook, perfHook } from "../perf";
 import type { Entity } from "../protocol";
 import type { Store } from "../store";
 import { Markdown } from "../components/Markdown";
@@ -87,6 +88,14 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
 
   // Local thumbnails are blob: URLs: free them when the composer goes.
   useEffect(() => () => pendingRef.current.forEach((p) => p.localUrl && URL.revokeObjectURL(p.localUrl)), []);
+
+  // Benchmarks (bench_attachments.py) time uploads and round trips through the view.
+  useEffect(() => {
+    const perf = perfHook() as (PerfHook & { upload?: unknown; request?: unknown }) | undefined;
+    if (!perf) return;
+    perf.upload = (file: File) => uploadFile(store, file, () => undefined);
+    perf.request = (query: string, buffers?: ArrayBuffer[]) => store.request("tag_search", { query }, buffers);
+  }, [store]);
 
   // The Python composer API.
   useEffect(

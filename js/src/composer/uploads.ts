@@ -8,7 +8,7 @@ import type { AttachmentOptions } from "./options";
 /** Bytes per upload message: far under the websocket's message limit. */
 export const CHUNK_BYTES = 1 << 20;
 /** Chunks in flight at once: enough to keep the pipe full, bounded memory. */
-const WINDOW = 4;
+const WINDOW = 16;
 /** Image previews point back at the kernel's store (see attachments.py). */
 export const PREVIEW_PREFIX = "chatkit-widget://attachments/";
 
@@ -66,27 +66,36 @@ export function checkFiles(files: FileLike[], already: number, options: Attachme
   return null;
 }
 
-/** Create the attachment in the kernel, then send its bytes; `onProgress` gets 0..1. */
+/**
+ * Send a file to the kernel: every chunk goes at once (a window of them in flight); the
+ * first carries the metadata and the kernel creates the attachment from it, so no chunk
+ * waits for `attachments.create`'s answer. `onProgress` gets 0..1.
+ */
 export async function uploadFile(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
-  const attachment = await store.request("attachment_create", {
-    name: file.name,
-    size: file.size,
-    mime_type: file.type || "",
-  });
+  const upload_id = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
   const inFlight: Promise<unknown>[] = [];
+  let attachment: Attachment | undefined;
   let offset = 0;
   do {
     const end = Math.min(offset + CHUNK_BYTES, file.size);
     const bytes = await file.slice(offset, end).arrayBuffer();
-    const sent = store
-      .request("upload_chunk", { attachment_id: attachment.id, offset, final: end >= file.size }, [bytes])
-      .then((reply) => onProgress(file.size ? reply.received / file.size : 1));
+    const params = {
+      upload_id,
+      offset,
+      final: end >= file.size,
+      ...(offset === 0 ? { name: file.name, size: file.size, mime_type: file.type || "" } : {}),
+    };
+    const sent = store.request("upload_chunk", params, [bytes]).then((reply) => {
+      if (reply.attachment) attachment = reply.attachment;
+      onProgress(file.size ? reply.received / file.size : 1);
+    });
     inFlight.push(sent);
     // A failed chunk fails the upload (the kernel has already dropped the attachment).
     if (inFlight.length >= WINDOW) await inFlight.shift();
     offset = end;
   } while (offset < file.size);
   await Promise.all(inFlight);
+  if (!attachment) throw new Error("the kernel did not say which attachment it made");
   return attachment;
 }
 
