@@ -4,10 +4,12 @@
 
 VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# The lowest supported Python (pyproject's requires-python), from pyenv.
+VENV310 ?= .venv310
 # Kernels, nbval and JupyterLab must find this virtualenv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test test-js test-py bench chromium
+.PHONY: lab test test-js test-py test-py310 bench chromium
 
 $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	python3 -m venv $(VENV)
@@ -25,7 +27,8 @@ lab: $(VENV)/.installed
 test: $(VENV)/.installed chromium
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-js && \
-	$(MAKE) --no-print-directory test-py; \
+	$(MAKE) --no-print-directory test-py && \
+	$(MAKE) --no-print-directory test-py310; \
 	status=$$?; echo "test suite took $$(( $$(date +%s) - start ))s"; exit $$status
 
 test-js: $(VENV)/.installed
@@ -35,6 +38,24 @@ test-js: $(VENV)/.installed
 test-py: $(VENV)/.installed
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL \
 		$(BIN)/pytest --nbval-lax --basetemp=.pytest_tmp tests notebooks
+
+# Kernel-side tests (no browser, no notebooks) on the lowest supported Python.
+$(VENV310)/.installed: pyproject.toml
+	@root=$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}"); \
+	py=$$(ls -d "$$root"/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$py" ]; then \
+		echo "test-py310: no Python 3.10 in $$root/versions/3.10.*: install it (pyenv install 3.10) to test the lowest supported Python" >&2; \
+		exit 1; \
+	fi; \
+	echo "test-py310: using $$py"; \
+	rm -rf $(VENV310) && "$$py" -m venv $(VENV310) && \
+	$(VENV310)/bin/pip install --quiet --upgrade pip && \
+	$(VENV310)/bin/pip install --quiet -e ".[test]"
+	touch $@
+
+test-py310: $(VENV310)/.installed
+	env -u OPENAI_API_KEY -u OPENAI_BASE_URL \
+		$(VENV310)/bin/pytest -p no:cacheprovider --basetemp=.pytest_tmp310 tests --ignore=tests/ui
 
 bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport

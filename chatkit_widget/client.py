@@ -64,6 +64,7 @@ from pydantic_core import from_json
 
 from .dispatch import ClientToolLoopError, Dispatcher
 from .hooks import Hooks
+from .limits import clip
 from .protocol import ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
 from .thread_state import ThreadState, as_metadata, dump_thread
 from .transport import Transport
@@ -76,6 +77,13 @@ item_page_adapter: TypeAdapter[Page[ThreadItem]] = TypeAdapter(Page[ThreadItem])
 thread_page_adapter: TypeAdapter[Page[ThreadMetadata]] = TypeAdapter(Page[ThreadMetadata])
 
 ITEMS_PAGE_SIZE = 50
+
+
+def _uncancel() -> None:
+    """Forget a cancellation we handled (Python 3.11+ counts them; 3.10 has no count)."""
+    task = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
 
 
 class ChatBusyError(RuntimeError):
@@ -105,6 +113,11 @@ class ChatKitClient:
         self.stream_options: dict[str, Any] | None = None
         self.last_error: ErrorEvent | None = None
         self._task: asyncio.Task[Turn] | None = None
+        # Cancel is cooperative: asked for here, honoured by _respond at whatever point it
+        # has reached (a task cancelled before its first step would never run its own
+        # clean-up: no end hook, no unlock, CancelledError instead of a Turn).
+        self._cancel_requested = False
+        self._running = False
         self._on_thread = on_thread
         self._on_responding = on_responding
         self._on_commit = on_commit
@@ -164,7 +177,7 @@ class ChatKitClient:
                 raise ValueError("the thread has no user message to retry from")
             item_id = users[-1].id
         elif not isinstance(self.state.items.get(item_id), UserMessageItem):
-            raise ValueError(f"{item_id!r} is not a user message of the active thread")
+            raise ValueError(f"{clip(repr(item_id))} is not a user message of the active thread")
         # The SDK deletes the later items from the store without removal events: drop
         # them here and in every view.
         ids = list(self.state.items)
@@ -177,11 +190,22 @@ class ChatKitClient:
         )
 
     def cancel(self) -> bool:
-        """Stop the running response; returns whether there was one."""
+        """Stop the running response; returns whether there was one. Safe at any point:
+        the response still ends (a cancelled ``Turn``, end hooks, views unlocked)."""
         if not self.is_responding:
             return False
         assert self._task is not None
-        self._task.cancel()
+        if not self._cancel_requested:
+            self._cancel_requested = True
+            task = self._task
+            if task is asyncio.current_task():
+                # From inside the response (a hook, an effect handler): cancelling now
+                # would also cancel the task's return; interrupt its next await instead.
+                task.get_loop().call_soon(task.cancel)
+            elif self._running:
+                # Interrupts the await in progress; _respond catches it. Before the task's
+                # first step, the flag alone stops it (see _respond).
+                task.cancel()
         return True
 
     def _start(self, request: BaseReq) -> asyncio.Task[Turn]:
@@ -189,27 +213,45 @@ class ChatKitClient:
             raise ChatBusyError(
                 "a response is already running on this chat: await it, or call chat.cancel() first"
             )
+        self._cancel_requested = False
+        self._running = False
         self._task = asyncio.get_running_loop().create_task(self._respond(request))
+        self._task.add_done_callback(self._task_done)
         # Set before the first event so a cell can lock widgets as soon as send() returns.
         self._on_responding(True)
         return self._task
 
+    def _task_done(self, task: asyncio.Task[Turn]) -> None:
+        # Only if the task died without running (someone called task.cancel() directly
+        # before its first step): never leave the chat locked.
+        if task.cancelled() and not self._running:
+            self._on_responding(False)
+
     async def _respond(self, request: BaseReq) -> Turn:
+        self._running = True
         turn = Turn(thread_id=self.state.thread_id)
         self.last_error = None
         self.dispatcher.round_trips = 0
         self.transport.push({"type": RESPONSE_START})
-        self.hooks.fire("response_start")
+        self.hooks.fire("response_start")  # may itself call cancel()
         try:
+            if self._cancel_requested:
+                raise asyncio.CancelledError
             next_request: BaseReq | None = request
             while next_request is not None:
+                self._drop_pending_calls_the_server_will_delete(next_request)
                 await self._stream(next_request, turn)
                 next_request = await self._client_tool_round_trip(turn)
         except asyncio.CancelledError:
+            _uncancel()
             turn.cancelled = True
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+            try:
+                # A pending client tool call that will never be answered: close it.
+                await self._abandon_client_tool_call("cancelled by the user", turn)
+            except asyncio.CancelledError:
+                _uncancel()  # a cancel from outside while closing it: the turn ends anyway
+            except Exception:
+                logger.exception("could not close the pending client tool call")
         except ClientToolLoopError as exc:
             logger.error("%s", exc)
             await self._abandon_client_tool_call(str(exc), turn)
@@ -230,6 +272,7 @@ class ChatKitClient:
         return turn
 
     def _end_response(self, turn: Turn) -> None:
+        self._cancel_requested = False
         self._finish_pending(turn)
         turn.thread_id = self.state.thread_id
         self.progress = None
@@ -340,11 +383,28 @@ class ChatKitClient:
             params=ThreadAddClientToolOutputParams(thread_id=self.state.thread.id, result=result)
         )
 
+    def _drop_pending_calls_the_server_will_delete(self, request: BaseReq) -> None:
+        """When a client tool output arrives, the SDK completes the last pending call and
+        deletes any other pending one without an event: drop those here and in every view."""
+        if isinstance(request, ThreadsAddClientToolOutputReq):
+            pending = [
+                item.id
+                for item in self.state.items.values()
+                if isinstance(item, ClientToolCallItem)
+                and item.status == "pending"
+                and item.id not in self.state.pending
+            ]
+            self._remove_items(pending)
+
     async def _abandon_client_tool_call(self, reason: str, turn: Turn) -> None:
         """Close a pending call we will not resume, so it never dangles in the thread."""
         thread_id = self.state.thread_id
         last = self.state.item(next(reversed(self.state.items))) if self.state.items else None
-        if thread_id is None or not isinstance(last, ClientToolCallItem):
+        if (
+            thread_id is None
+            or not isinstance(last, ClientToolCallItem)
+            or last.status != "pending"
+        ):
             return
         closed = last.model_copy(update={"status": "completed", "output": {"error": reason}})
         await self.server.store.save_item(thread_id, closed, self.context)
@@ -372,7 +432,7 @@ class ChatKitClient:
             page = await self._items_page(thread_id, after=None)
             self._switch(thread, list(reversed(page.data)), page.has_more)
         except NotFoundError:
-            raise KeyError(f"no thread with id {thread_id!r}") from None
+            raise KeyError(f"no thread with id {clip(repr(thread_id))}") from None
         finally:
             # After the thread is shown, and whatever the outcome: a notebook that showed
             # a spinner must hide it.

@@ -1,36 +1,245 @@
-"""Plain renderings of a thread, for places that cannot run JavaScript."""
+"""Plain renderings of a thread, for places that cannot run the view.
+
+Model and server text is untrusted here too: where the widget frontend is missing,
+JupyterLab renders a fresh ``text/markdown`` output as *trusted* HTML, without sanitizing
+it. So every piece of text that reaches the Markdown goes through ``markdown_text`` (or
+``markdown_inline``), which leaves Markdown formatting readable but makes raw HTML, links,
+images and math inert:
+
+- ``<`` is escaped everywhere outside code, so no tag, comment or autolink can start;
+- ``[`` and ``]`` are escaped, so there are no links, images or reference definitions
+  (a URL still shows, and plain ``https://`` URLs are still linked by GFM);
+- ``\\`` and ``$`` are escaped, so no math delimiter starts (MathJax could run ``\\href``);
+- code (fenced blocks and spans) is emitted as ``<pre><code>``/``<code>`` written here,
+  with every ASCII punctuation character as an entity: whatever a Markdown parser makes of
+  it, nothing inside is markup.
+"""
 
 from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
 from chatkit.types import (
     AssistantMessageItem,
     ClientToolCallItem,
+    CustomSummary,
+    DurationSummary,
+    GeneratedImageItem,
+    TaskItem,
     ThreadItem,
     ThreadMetadata,
     UserMessageItem,
     UserMessageTagContent,
     WidgetItem,
+    WorkflowItem,
+)
+
+# Long values (tool arguments and results) are cut in the transcript: it is a summary.
+MAX_VALUE_CHARS = 300
+
+_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# Bidirectional overrides can make text read differently from what it is.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_PROSE_ESCAPES = str.maketrans(
+    {"<": "&lt;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "$": "&#36;", "`": "&#96;"}
+)
+
+_INLINE_ESCAPES = str.maketrans(
+    {**{chr(k): v for k, v in _PROSE_ESCAPES.items()}, "*": "&#42;", "_": "&#95;", "#": "&#35;"}
 )
 
 
+def _entities(text: str) -> str:
+    """Every ASCII punctuation character as a numeric entity: inert in HTML and Markdown."""
+    return "".join(
+        f"&#{ord(c)};" if ord(c) < 128 and not (c.isalnum() or c in " \n\t") else c
+        for c in _printable(text)
+    )
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters (ANSI escapes, NUL…), newlines and tabs kept."""
+    return "".join(
+        c
+        for c in text
+        if c in "\n\t" or (unicodedata.category(c) not in ("Cc", "Cs") and c not in _BIDI)
+    )
+
+
+def _prose(text: str) -> str:
+    def code(match: re.Match[str]) -> str:
+        return f"<code>{_entities(match.group(2))}</code>"
+
+    parts: list[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(text[last : match.start()].translate(_PROSE_ESCAPES))
+        parts.append(code(match))
+        last = match.end()
+    parts.append(text[last:].translate(_PROSE_ESCAPES))
+    return "".join(parts)
+
+
+def markdown_text(text: str) -> str:
+    """Untrusted Markdown (a model reply), made safe to render as trusted HTML."""
+    out: list[str] = []
+    prose: list[str] = []
+    lines = _printable(text).split("\n")
+    i = 0
+    while i < len(lines):
+        opening = _FENCE_OPEN.match(lines[i])
+        if opening is None or (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            prose.append(lines[i])
+            i += 1
+            continue
+        if prose:
+            out.append(_prose("\n".join(prose)))
+            prose = []
+        fence = opening.group(1)
+        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        body: list[str] = []
+        i += 1
+        while i < len(lines) and not closing.match(lines[i]):
+            body.append(lines[i])
+            i += 1
+        i += 1  # the closing fence (or past the end: an unclosed block runs to the end)
+        out.append(f"\n<pre><code>{_entities(chr(10).join(body))}</code></pre>\n")
+    if prose:
+        out.append(_prose("\n".join(prose)))
+    return "\n".join(out)
+
+
+def markdown_inline(text: str, max_chars: int | None = None) -> str:
+    """Untrusted one-line text (a title, a tool name) for inside a Markdown line."""
+    flat = " ".join(_printable(text).split())
+    if max_chars is not None and len(flat) > max_chars:
+        flat = flat[: max_chars - 1] + "…"
+    # No code spans or emphasis here either: the text is shown as it is.
+    return flat.translate(_INLINE_ESCAPES)
+
+
+def plain_text(text: str, max_chars: int = 80) -> str:
+    """Untrusted text for a ``text/plain`` representation: printable, one line, short."""
+    flat = " ".join(_printable(text).split())
+    return flat if len(flat) <= max_chars else flat[: max_chars - 1] + "…"
+
+
+def _value(value: Any) -> str:
+    """A JSON-ish value (tool arguments, results), short, as inert inline code."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > MAX_VALUE_CHARS:
+        text = f"{text[:MAX_VALUE_CHARS]}… ({len(text):,} characters)"
+    return f"<code>{_entities(' '.join(text.split()))}</code>"
+
+
+def widget_text(widget: Any) -> str:
+    """The text a widget tree shows (titles, text, labels), one line per node."""
+    lines: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("title", "value", "label", "text"):
+                if isinstance(node.get(key), str) and node[key].strip():
+                    lines.append(node[key].strip())
+            for key, child in node.items():
+                if isinstance(child, (dict, list)) and key not in ("onClickAction", "action"):
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    data = widget.model_dump(mode="json") if hasattr(widget, "model_dump") else widget
+    walk(data)
+    return "\n".join(lines)
+
+
+def _quote(block: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in block.split("\n"))
+
+
+def _workflow(item: WorkflowItem) -> str:
+    workflow = item.workflow
+    summary = workflow.summary
+    if isinstance(summary, CustomSummary):
+        heading = markdown_inline(summary.title, 200)
+    elif isinstance(summary, DurationSummary):
+        heading = f"worked for {summary.duration} s"
+    else:
+        heading = "reasoning" if workflow.type == "reasoning" else "workflow"
+    lines = [f"*Workflow: {heading}*"]
+    for task in workflow.tasks:
+        lines.append(f"- {_task(task)}")
+    return "\n".join(lines)
+
+
+def _task(task: Any) -> str:
+    title = getattr(task, "title", None) or getattr(task, "title_query", None) or task.type
+    text = markdown_inline(str(title), 200)
+    content = getattr(task, "content", None)
+    if isinstance(content, str) and content.strip():
+        text += f": {markdown_inline(content, 500)}"
+    queries = getattr(task, "queries", None) or []
+    if queries:
+        text += " (" + ", ".join(markdown_inline(q, 100) for q in queries) + ")"
+    return text
+
+
+def _attachments(attachments: Iterable[Any]) -> list[str]:
+    return [
+        f"*Attachment: {markdown_inline(a.name, 200)} ({markdown_inline(a.mime_type, 100)})*"
+        for a in attachments
+    ]
+
+
+def _item(item: ThreadItem) -> str | None:
+    match item:
+        case UserMessageItem():
+            text = "".join(
+                f"`@{c.text}`" if isinstance(c, UserMessageTagContent) else c.text
+                for c in item.content
+            )
+            parts = ["**You:**"]
+            if item.quoted_text:
+                parts.append(_quote(markdown_text(item.quoted_text)))
+            if text.strip():
+                parts.append(markdown_text(text))
+            parts.extend(_attachments(item.attachments))
+            return "\n\n".join(parts)
+        case AssistantMessageItem():
+            return "**Assistant:**\n\n" + markdown_text("".join(c.text for c in item.content))
+        case ClientToolCallItem():
+            line = f"*Tool* {_value(item.name)} *({item.status})* {_value(item.arguments)}"
+            if item.status == "completed":
+                line += f" → {_value(item.output)}"
+            return line
+        case WidgetItem():
+            text = item.copy_text if item.copy_text else widget_text(item.widget)
+            return "*Widget:*\n\n" + _quote(markdown_text(text)) if text.strip() else "*Widget*"
+        case WorkflowItem():
+            return _workflow(item)
+        case TaskItem():
+            return f"*Task: {_task(item.task)}*"
+        case GeneratedImageItem():
+            return "*Generated image*"
+        case _:
+            return None
+
+
 def to_markdown(thread: ThreadMetadata | None, items: list[ThreadItem]) -> str:
-    """The conversation as Markdown: a heading, then one section per message."""
-    parts = [f"# {thread.title or 'Chat'}" if thread else "# New chat"]
+    """The conversation as Markdown that is safe to render as trusted HTML: a heading,
+    then one section per item (messages, tool calls, widgets, workflows, attachments)."""
+    title = thread.title if thread and thread.title else ("Chat" if thread else "New chat")
+    parts = [f"# {markdown_inline(title, 200)}"]
     for item in items:
-        match item:
-            case UserMessageItem():
-                text = "".join(
-                    f"`@{c.text}`" if isinstance(c, UserMessageTagContent) else c.text
-                    for c in item.content
-                )
-                quoted = f"> {item.quoted_text}\n\n" if item.quoted_text else ""
-                parts.append(f"**You:**\n\n{quoted}{text}")
-            case AssistantMessageItem():
-                parts.append("**Assistant:**\n\n" + "".join(c.text for c in item.content))
-            case ClientToolCallItem():
-                parts.append(f"*Tool `{item.name}` ({item.status})*")
-            case WidgetItem() if item.copy_text:
-                parts.append(item.copy_text)
-            case _:
-                pass
+        section = _item(item)
+        if section:
+            parts.append(section)
     return "\n\n".join(parts) + "\n"

@@ -23,9 +23,10 @@ from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .limits import MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .thread_state import dump_thread
 from .tools import ClientTool
-from .transcript import to_markdown
+from .transcript import plain_text, to_markdown
 from .transport import Transport
 from .turn import Turn
 
@@ -148,6 +149,8 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
+        self._display_id: str | None = None
+        self._views_attached = False
         self._initial_load: asyncio.Task[None] | None = None
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
@@ -302,8 +305,10 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller (e.g. an interrupted cell) gave up: stop the response too.
-            task.cancel()
+            # The caller (e.g. an interrupted cell) gave up: stop the response too, the
+            # way Stop does, so it still ends properly (hooks, unlock).
+            if not task.done():
+                self._client.cancel()
             raise
 
     # -- threads --------------------------------------------------------------------------
@@ -471,6 +476,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         # reloaded page's state request still reads the current value. Assigning would
         # resend the whole thread after every response.
         self._transcript[:] = self._client.state.items_json(finished_only=True)
+        self._refresh_display()
 
     @traitlets.observe("thread_id")
     def _thread_id_set(self, change: dict[str, Any]) -> None:
@@ -486,8 +492,8 @@ class ChatKitWidget(anywidget.AnyWidget):
                 else:
                     await self._client.open_thread(new)
             except Exception as exc:
-                logger.error("could not open thread %r: %s", new, exc)
-                self._report(f"Could not open thread {new!r}: {exc}")
+                logger.error("could not open thread %s: %s", clip(repr(new)), clip(str(exc)))
+                self._report(f"Could not open thread {clip(repr(new))}: {clip(str(exc))}")
                 self._thread_changed(self._client.state.thread if old else None)
 
         if loop is None:
@@ -502,19 +508,42 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._send({"method": "custom", "content": message})
 
     def _report(self, message: str) -> None:
-        """Show a problem to the user in every view (a warning notice)."""
+        """Show a problem to the user in every view (a warning notice), in brief: it may
+        quote untrusted input."""
+        message = clip(message, 2 * MAX_ECHO_CHARS)
         self._transport.push({"type": "notice", "level": "warning", "message": message})
 
     def _on_view_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         # May run on a kernel subshell thread: validate here, act on the loop's thread.
+        loop = self._loop or _current_loop()
+        size = exceeds(content)
+        if size is not None:
+            # Refused unread; logged and reported without the content.
+            logger.error(
+                "refused a view message of about %s characters (limit %s)",
+                f"{size:,}",
+                f"{MAX_VIEW_MESSAGE_CHARS:,}",
+            )
+            if loop is not None:
+                loop.call_soon_threadsafe(
+                    self._report_now,
+                    f"A message from the chat view was too large (about {size:,} characters; "
+                    f"the limit is {MAX_VIEW_MESSAGE_CHARS:,}) and was ignored.",
+                )
+            return
         try:
             message = protocol.view_message_adapter.validate_python(content)
         except ValidationError as exc:
-            logger.error("rejected a malformed message from a view: %r (%s)", content, exc)
+            errors = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                for e in exc.errors(include_input=False)[:5]
+            )
+            logger.error(
+                "rejected a malformed message from a view: %s (%s)", clip(content), clip(errors)
+            )
             return
-        loop = self._loop or _current_loop()
         if loop is None:
-            logger.error("no event loop to handle %r", content)
+            logger.error("no event loop to handle %s", clip(content))
             return
         # Binary buffers (uploads, audio) are memoryviews of the received frames: passed
         # on as they are, never copied here.
@@ -531,6 +560,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             match message:
                 case protocol.Sync():
+                    self._views_attached = True
                     self._transport.snapshot(client.view_state())
                 case protocol.Send():
                     self._send_from_view(message)
@@ -543,14 +573,17 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.NewThread():
                     client.new_thread()
                 case protocol.OpenThread(thread_id=thread_id):
-                    self._spawn(client.open_thread(thread_id), f"open thread {thread_id!r}")
+                    self._spawn(client.open_thread(thread_id), f"open thread {clip(repr(thread_id))}")
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
                     self._spawn(self._answer(message, buffers or []), f"answer {message.method!r}")
         except (ChatBusyError, ValueError) as exc:
-            self._report(str(exc))
-            self._transport.flush()
+            self._report_now(str(exc))
+
+    def _report_now(self, message: str) -> None:
+        self._report(message)
+        self._transport.flush()
 
     def _send_from_view(self, message: protocol.Send) -> None:
         composer = self._composer
@@ -593,15 +626,16 @@ class ChatKitWidget(anywidget.AnyWidget):
                         self._composer, self.server, self.context, method, params, buffers or []
                     )
                 case _:
-                    raise ValueError(f"unknown request method {request.method!r}")
+                    raise ValueError(f"unknown request method {clip(repr(request.method))}")
         except Exception as exc:
-            logger.error("view request %r failed: %s", request.method, exc)
+            error = clip(f"{type(exc).__name__}: {exc}")
+            logger.error("view request %s failed: %s", clip(repr(request.method)), error)
             self._send_to_views(
                 {
                     "type": "reply",
-                    "request_id": request.request_id,
+                    "request_id": clip(request.request_id, 100),
                     "ok": False,
-                    "error": f"{type(exc).__name__}: {exc}",
+                    "error": error,
                 }
             )
             return
@@ -623,9 +657,8 @@ class ChatKitWidget(anywidget.AnyWidget):
             try:
                 await coro
             except Exception as exc:
-                logger.error("could not %s: %s", what, exc)
-                self._report(f"Could not {what}: {exc}")
-                self._transport.flush()
+                logger.error("could not %s: %s", what, clip(str(exc)))
+                self._report_now(f"Could not {what}: {clip(str(exc))}")
 
         asyncio.get_running_loop().create_task(run())
 
@@ -636,11 +669,15 @@ class ChatKitWidget(anywidget.AnyWidget):
             self._loop, self._loop_thread = loop, threading.get_ident()
 
     def __repr__(self) -> str:
-        return f"ChatKitWidget(thread_id={self.thread_id!r}, items={len(self._client.state.items)})"
+        # Server text (the id) is untrusted on a text/plain output too: no control codes.
+        thread_id = None if self.thread_id is None else plain_text(self.thread_id, 60)
+        return f"ChatKitWidget(thread_id={thread_id!r}, items={len(self._client.state.items)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        # Places that cannot run the view (nbviewer, GitHub, a terminal) get the
-        # conversation as Markdown; Jupyter frontends prefer the widget view.
+        # Places that cannot run the view (nbviewer, GitHub, a terminal, a Jupyter without
+        # the widgets frontend) get the conversation as Markdown; Jupyter frontends prefer
+        # the widget view. JupyterLab renders this Markdown as trusted HTML: to_markdown()
+        # makes every piece of model and server text inert (transcript.py).
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):
@@ -650,6 +687,40 @@ class ChatKitWidget(anywidget.AnyWidget):
                 else "*A ChatKit chat: run this cell in Jupyter to show it.*"
             )
         return bundle
+
+    def _ipython_display_(self) -> None:
+        # Displayed with a display id, so the Markdown fallback can follow the thread
+        # (_refresh_display): a saved notebook then holds the conversation at save time.
+        from IPython.display import display
+
+        data, metadata = _split_bundle(self._repr_mimebundle_())
+        if data is None:
+            return
+        if self._display_id is None:
+            self._display_id = f"chatkit-{self.model_id}"
+        display(data, raw=True, metadata=metadata, display_id=self._display_id)
+
+    def _refresh_display(self) -> None:
+        """Update the displayed outputs of this chat (once per response end or thread
+        switch, never per token), so the Markdown fallback follows the thread. Only while
+        no view has attached: JupyterLab re-creates a live widget view on every display
+        update, and a frontend that shows views saves them with their widget state
+        (``_transcript``). Headless runs (nbconvert, nbval, papermill) and frontends without
+        the widgets extension get the conversation as it is when the notebook is saved."""
+        if self._display_id is None or self._views_attached:
+            return
+        from IPython.display import update_display
+
+        data, metadata = _split_bundle(self._repr_mimebundle_())
+        if data is not None:
+            update_display(data, raw=True, metadata=metadata, display_id=self._display_id)
+
+
+def _split_bundle(bundle: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """``_repr_mimebundle_`` returns data or (data, metadata)."""
+    if isinstance(bundle, tuple):
+        return bundle[0], bundle[1]
+    return bundle, None
 
 
 def _log_failure(task: asyncio.Task[Turn]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,44 @@ MIGRATIONS: list[list[str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _can_create_files_in(directory: str) -> bool:
+    # Tried, not os.access(): root passes access() checks that the filesystem refuses.
+    try:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".ckw-probe-")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
+def _explained(exc: sqlite3.Error, path: str) -> sqlite3.Error:
+    """``exc`` (SQLite's bare "unable to open database file"…) with the path and the
+    likely reason, as the same exception type so callers' handlers still match."""
+    absolute = os.path.abspath(path)
+    parent = os.path.dirname(absolute)
+    missing = parent
+    while missing and not os.path.exists(os.path.dirname(missing)):
+        missing = os.path.dirname(missing)
+    if path == ":memory:" or path.startswith("file:"):
+        reason = str(exc)
+    elif os.path.isdir(absolute):
+        reason = "it is a directory; give the path of a database file inside it"
+    elif not os.path.isdir(parent):
+        reason = f"the directory {missing if not os.path.exists(parent) else parent} does not exist"
+    elif not _can_create_files_in(parent):
+        # WAL journaling needs its -wal and -shm files next to the database.
+        reason = f"the directory {parent} is not writable (SQLite needs to create files there)"
+    elif os.path.exists(absolute) and not os.access(absolute, os.R_OK | os.W_OK):
+        reason = "the file is not readable and writable by this user"
+    elif isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        reason = "the file exists but is not an SQLite database (it was left untouched)"
+    else:
+        reason = str(exc)
+    explained = type(exc)(f"cannot open the SQLite store {absolute}: {reason} ({exc})")
+    return explained
+
+
 class SQLiteStore(Store[TContext]):
     """A ``chatkit.store.Store`` in an SQLite file (stdlib ``sqlite3``).
 
@@ -86,14 +125,17 @@ class SQLiteStore(Store[TContext]):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
-        # isolation_level=None: no implicit transactions; we BEGIN/COMMIT ourselves so
-        # every transaction is exactly as long as one method call.
-        self._conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_SECONDS,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        try:
+            # isolation_level=None: no implicit transactions; we BEGIN/COMMIT ourselves so
+            # every transaction is exactly as long as one method call.
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise _explained(exc, self.path) from exc
         self._lock = threading.Lock()
         try:
             # WAL is persistent in the file and lets readers and one writer work at
@@ -102,6 +144,9 @@ class SQLiteStore(Store[TContext]):
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise _explained(exc, self.path) from exc
         except BaseException:
             self._conn.close()
             raise

@@ -16,14 +16,24 @@ const CONFIG: Config = {
     "button", "textarea", "select", "option", "dialog", "template", "video", "audio", "source",
     "track", "picture", "canvas",
   ],
-  // style could paint over the notebook; id/name could clobber globals or collide.
-  FORBID_ATTR: ["style", "id", "name", "srcset", "formaction", "action", "background", "ping", "autofocus"],
+  // style could paint over the notebook or the chat (a fake "sign in again" layer); id/name
+  // could clobber globals or collide; sizes, focus and popover attributes could cover or
+  // hijack the view.
+  FORBID_ATTR: [
+    "style", "id", "name", "srcset", "formaction", "action", "background", "ping", "autofocus",
+    "width", "height", "tabindex", "accesskey", "contenteditable", "popover", "popovertarget",
+    "popovertargetaction", "slot", "is",
+  ],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: true,
 };
 
-/** Class names the renderer itself produces; any other class from the stream is dropped. */
-const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|ckw-[\w-]+)$/;
+/**
+ * Class names the highlighter produces; any other class from the stream is dropped. Never
+ * the view's own `ckw-*` classes (the renderer adds those itself, after sanitizing): model
+ * HTML wearing them could pose as the view's history panel or banners.
+ */
+const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+)$/;
 
 /** The classes of `value` that the sanitizer keeps. */
 export function safeClasses(value: string): string {

@@ -54,6 +54,23 @@ describe("sanitizer", () => {
     expect(clean('<span class="jp-Notebook hljs-keyword">x</span>')).toBe('<span class="hljs-keyword">x</span>');
   });
 
+  it("never keeps the view's own classes, ids or positioning from model HTML", () => {
+    const out = clean(
+      '<div class="ckw-history ckw-banner--danger ckw-root" id="ckw-app" style="position:fixed;inset:0;z-index:9999">' +
+        'Your session expired</div><img src="data:image/png;base64,AAAA" width="4000" height="4000" class="ckw-md">' +
+        '<p tabindex="1" accesskey="s" contenteditable="true" popover="manual">p</p>',
+    );
+    expect(out).toBe('<div>Your session expired</div><img src="data:image/png;base64,AAAA" loading="lazy" referrerpolicy="no-referrer"><p>p</p>');
+  });
+
+  it("renders markdown with raw HTML that claims the view's classes without them", () => {
+    const holder = document.createElement("div");
+    holder.append(renderMarkdown('<div class="ckw-history">fake history</div>\n\n<span class="ckw-banner">x</span> tail'));
+    const claimed = Array.from(holder.querySelectorAll("[class]"), (el) => el.getAttribute("class"));
+    expect(claimed.filter((c) => /ckw-(history|banner)/.test(c ?? ""))).toEqual([]);
+    expect(holder.textContent).toContain("fake history");
+  });
+
   it("opens links in a new tab with rel noopener noreferrer", () => {
     const holder = document.createElement("div");
     holder.innerHTML = clean('<a href="https://example.com" target="_self" rel="opener">x</a>');

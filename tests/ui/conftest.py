@@ -74,9 +74,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_lab(base: Path) -> Iterator[Lab]:
+def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 with private config dirs under ``base``, in its own
-    process group, stopped by its PID (also used by benchmarks/_lab.py)."""
+    process group, stopped by its PID (also used by benchmarks/_lab.py).
+
+    ``widgets=False``: a Lab without the widget manager, as if ``jupyterlab_widgets`` were
+    missing from the server's environment; outputs then show their text fallback."""
     root = base / "root"
     root.mkdir()
     # The test notebooks import their servers from here.
@@ -95,6 +98,12 @@ def running_lab(base: Path) -> Iterator[Lab]:
     notification = base / "JUPYTERLAB_SETTINGS_DIR" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    if not widgets:
+        labconfig = base / "JUPYTER_CONFIG_DIR" / "labconfig"
+        labconfig.mkdir()
+        (labconfig / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"@jupyter-widgets/jupyterlab-manager": True}})
+        )
     # Kernels must run this interpreter (the one with chatkit_widget installed).
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     port, token = _free_port(), secrets.token_hex(16)
@@ -134,6 +143,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (make test installs it)")
     with running_lab(tmp_path_factory.mktemp("lab")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def lab_without_widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A second Lab, started only by the tests that use it: no widget manager."""
+    with running_lab(tmp_path_factory.mktemp("lab-no-widgets"), widgets=False) as lab:
         yield lab
 
 
@@ -269,8 +285,8 @@ def type_and_send(lab_page: LabPage, text: str, n: int = 0) -> None:
     composer.press("Enter")
 
 
-@pytest.fixture
-def lab_page(lab: Lab, browser: Browser) -> Iterator[LabPage]:
+@contextmanager
+def _page_on(lab: Lab, browser: Browser) -> Iterator[LabPage]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -279,3 +295,15 @@ def lab_page(lab: Lab, browser: Browser) -> Iterator[LabPage]:
     finally:
         context.close()
         lab.clean_up_kernels()
+
+
+@pytest.fixture
+def lab_page(lab: Lab, browser: Browser) -> Iterator[LabPage]:
+    with _page_on(lab, browser) as page:
+        yield page
+
+
+@pytest.fixture
+def lab_page_without_widgets(lab_without_widgets: Lab, browser: Browser) -> Iterator[LabPage]:
+    with _page_on(lab_without_widgets, browser) as page:
+        yield page

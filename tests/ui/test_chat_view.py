@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from ..hostile import REPLY
 from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
@@ -140,22 +141,9 @@ def _luminance(css_color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-HOSTILE = r"""
-<script>window.__xss = 1; console.log('XSS-MARKER script')</script>
-<img src="x" onerror="console.log('XSS-MARKER img'); window.__xss = 1">
-[click me](javascript:console.log('XSS-MARKER link'))
-<a href="javascript:window.__xss=1">raw link</a>
-<svg onload="console.log('XSS-MARKER svg')"><circle r="4"></circle></svg>
-<iframe src="javascript:console.log('XSS-MARKER iframe')"></iframe>
-<iframe srcdoc="<script>parent.console.log('XSS-MARKER srcdoc')</script>"></iframe>
-<style>body { display: none !important }</style>
-<div style="background:url(https://evil.example/x.png)">styled</div>
-![remote](https://evil.example/pixel.png)
-<form action="https://evil.example"><input name="q"></form>
-<object data="javascript:alert(1)"></object>
-<details open ontoggle="console.log('XSS-MARKER details')">x</details>
-Last line stays.
-"""
+# The shared corpus (tests/hostile.py): scripts, handlers, frames, mXSS, <base>, styles,
+# and a reply wearing the view's own classes to draw a fake layer over the chat.
+HOSTILE = REPLY
 
 
 def test_hostile_model_output_is_sanitized(lab_page: LabPage):
@@ -184,6 +172,22 @@ def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     for n in range(links.count()):
         assert links.nth(n).get_attribute("rel") == "noopener noreferrer"
         assert links.nth(n).get_attribute("target") == "_blank"
+    # Nothing from the reply poses as the view or lies over it.
+    assert assistant.locator(".ckw-history, .ckw-banner--danger, [id], [style]").count() == 0
+    positioned = assistant.evaluate("""el => Array.from(el.querySelectorAll('*'))
+        .filter(e => !['static', 'relative'].includes(getComputedStyle(e).position))
+        .map(e => e.outerHTML.slice(0, 120))""")
+    assert positioned == []
+    covered = root.evaluate("""root => {
+        const r = root.getBoundingClientRect();
+        // The header and the composer: what is there must not come from the reply.
+        const points = [[0.5, 0.03], [0.3, 0.97], [0.7, 0.97]];
+        return points.map(([x, y]) => document.elementFromPoint(
+            r.left + x * r.width, r.top + y * r.height))
+          .filter(e => !e || e.closest('.ckw-assistant'))
+          .length;
+    }""")
+    assert covered == 0
 
 
 def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage):
@@ -208,3 +212,39 @@ def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage
     expect(assistant).to_contain_text("w299", timeout=40_000)
     expect(root.get_by_role("textbox", name="Message")).to_be_enabled()
     assert assistant.inner_text().split() == reply.split()
+
+
+def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
+    lab_page_without_widgets: LabPage,
+):
+    # JupyterLab renders a fresh text/markdown output as trusted HTML: every payload of the
+    # corpus, in a reply and in the thread title, must stay text.
+    lab = lab_page_without_widgets
+    lab.write_notebook("fallback.ipynb", [
+        SETUP + f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0, titles=True))\nchat",
+        "await chat.send('<img src=x onerror=alert(1)>')",
+        "chat",
+    ])
+    lab.open("fallback.ipynb")
+    lab.run_all()
+    outputs = lab.page.locator(".jp-OutputArea-output.jp-RenderedMarkdown")
+    expect(outputs).to_have_count(2)
+    # The first output was displayed before the reply: it follows the thread.
+    for n in range(2):
+        expect(outputs.nth(n)).to_contain_text("Last line stays.")
+        expect(outputs.nth(n).locator("h1")).to_contain_text("<img src=x onerror=alert(1)>")
+    lab.page.wait_for_timeout(500)  # give any injected handler a chance to run
+
+    assert lab.dialogs == []
+    assert not [line for line in lab.console if "XSS-MARKER" in line]
+    assert lab.page.evaluate("() => window.__xss") is None
+    assert lab.external_requests == []
+    for selector in ("script", "img", "iframe", "object", "form", "style", "svg", "base",
+                     "video", "details", "math", "mjx-container", "[onerror]", "[style]",
+                     "[class*='ckw-']"):
+        assert outputs.locator(selector).count() == 0, selector
+    # Links: only Lab's heading anchors and plain web URLs (GFM links bare URLs).
+    hrefs = outputs.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("#", "https://", "http://")) for h in hrefs), hrefs
+    assert lab.page.evaluate("() => getComputedStyle(document.body).display") != "none"
+    assert lab.page.evaluate("() => document.querySelectorAll('base').length") == 0

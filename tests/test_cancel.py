@@ -1,0 +1,295 @@
+"""Cancel at every await point of a response: always a cancelled ``Turn``, start and end
+hooks in pairs, the chat unlocked, and the kernel's items equal to the store's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from chatkit.server import ChatKitServer
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ClientEffectEvent,
+    ClientToolCallItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+)
+
+from chatkit_widget import ChatKitWidget, MemoryStore
+from chatkit_widget.protocol import RESPONSE_END, RESPONSE_START
+
+from .conftest import ScriptedServer, comm_of, settle
+
+HIDDEN = ("sdk_hidden_context", "hidden_context_item")
+
+
+class SlowStore(MemoryStore):
+    """Every write waits a little: a cancel can land while the SDK awaits the store."""
+
+    def __init__(self, pause: float = 0.05) -> None:
+        super().__init__()
+        self.pause = pause
+
+    async def save_thread(self, thread, context):  # type: ignore[override]
+        await asyncio.sleep(self.pause)
+        await super().save_thread(thread, context)
+
+    async def add_thread_item(self, thread_id, item, context):  # type: ignore[override]
+        await asyncio.sleep(self.pause)
+        await super().add_thread_item(thread_id, item, context)
+
+
+class ToolServer(ChatKitServer[dict[str, Any]]):
+    """Asks the client for ``lookup`` on every user message, then answers with its output;
+    an effect first when ``effect`` is set."""
+
+    def __init__(self, effect: str | None = None, delay: float = 0.0) -> None:
+        super().__init__(MemoryStore())
+        self.effect, self.delay = effect, delay
+
+    async def respond(
+        self, thread: ThreadMetadata, input_user_message: UserMessageItem | None, context: Any
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        now = datetime.now()
+        if input_user_message is not None:
+            if self.effect:
+                yield ClientEffectEvent(name=self.effect, data={})
+            yield ThreadItemDoneEvent(item=ClientToolCallItem(
+                id=self.store.generate_item_id("tool_call", thread, context),
+                thread_id=thread.id, created_at=now, call_id="c1", name="lookup", arguments={},
+            ))
+            return
+        item = AssistantMessageItem(
+            id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
+            created_at=now, content=[],
+        )
+        yield ThreadItemAddedEvent(item=item)
+        for _ in range(50):
+            await asyncio.sleep(self.delay)
+            yield ThreadItemUpdatedEvent(
+                item_id=item.id,
+                update=AssistantMessageContentPartTextDelta(content_index=0, delta="ok "),
+            )
+        item.content = [AssistantMessageContent(text="ok " * 50)]
+        yield ThreadItemDoneEvent(item=item)
+
+
+def watch(chat: ChatKitWidget) -> list[str]:
+    fired: list[str] = []
+    chat.on_response_start(lambda: fired.append("start"))
+    chat.on_response_end(lambda: fired.append("end"))
+    return fired
+
+
+async def assert_consistent(chat: ChatKitWidget) -> None:
+    """Unlocked, views told start and end in pairs, kernel items == stored items."""
+    assert chat.is_responding is False and chat._client.is_responding is False
+    events = [e["type"] for m in comm_of(chat).custom() if m["type"] == "batch" for e in m["events"]]
+    framing = [t for t in events if t in (RESPONSE_START, RESPONSE_END)]
+    assert framing == [RESPONSE_START, RESPONSE_END] * (len(framing) // 2) and framing
+    if chat.thread_id is not None:
+        page = await chat.server.store.load_thread_items(chat.thread_id, None, 100, "asc", {})
+        stored = [i.id for i in page.data if i.type not in HIDDEN]
+        assert [i.id for i in chat.items] == stored
+        assert not [i for i in chat.items if getattr(i, "status", None) == "pending"]
+
+
+async def cancel_when(chat: ChatKitWidget, ready: Callable[[], bool], text: str = "go") -> Any:
+    task = asyncio.create_task(chat.send(text))
+    for _ in range(2000):
+        if ready():
+            break
+        await asyncio.sleep(0)
+    else:
+        raise AssertionError("the cancel point was never reached")
+    assert chat.cancel() is True
+    return await asyncio.wait_for(task, 10)
+
+
+async def test_cancel_one_loop_step_after_send_returns_a_cancelled_turn():
+    server = ScriptedServer()
+    chat = ChatKitWidget(server)
+    fired = watch(chat)
+    task = asyncio.create_task(chat.send("go"))
+    await asyncio.sleep(0)  # send() has started the response; it has not run yet
+    assert chat.is_responding is True
+    assert chat.cancel() is True
+    turn = await asyncio.wait_for(task, 5)
+    assert turn.cancelled is True and turn.items == []
+    assert fired == ["start", "end"]
+    assert server.seen == []
+    await assert_consistent(chat)
+    assert (await chat.send("again")).text == "Hello there."
+    assert fired == ["start", "end", "start", "end"]
+
+
+@pytest.mark.parametrize("steps", range(0, 12))
+async def test_cancel_at_each_early_loop_step_returns_a_cancelled_turn(steps: int):
+    chat = ChatKitWidget(ScriptedServer(SlowStore(0.0), delay=0.001))
+    fired = watch(chat)
+    task = asyncio.create_task(chat.send("go"))
+    for _ in range(steps + 1):
+        await asyncio.sleep(0)
+    cancelled = chat.cancel()
+    turn = await asyncio.wait_for(task, 5)
+    assert turn.cancelled is cancelled
+    assert fired == ["start", "end"]
+    await assert_consistent(chat)
+    assert (await chat.send("again")).ok
+
+
+async def test_cancel_while_the_sdk_awaits_the_store_before_the_first_event():
+    store = SlowStore(0.2)
+    chat = ChatKitWidget(ScriptedServer(store))
+    await chat.send("first")  # a thread exists: the next turn starts with store writes
+    fired = watch(chat)
+    turn = await cancel_when(chat, lambda: chat.is_responding)
+    await asyncio.sleep(0.05)
+    assert turn.cancelled is True
+    assert fired == ["start", "end"]
+    await settle(0.5)
+    await assert_consistent(chat)
+    assert (await chat.send("again")).ok
+
+
+async def test_cancel_mid_stream_keeps_the_partial_text():
+    chat = ChatKitWidget(ScriptedServer(delay=0.005, deltas=["ab"] * 200))
+    fired = watch(chat)
+    turn = await cancel_when(chat, lambda: "ab" in "".join(
+        c.text for i in chat.items if isinstance(i, AssistantMessageItem) for c in i.content
+    ))
+    assert turn.cancelled is True and 0 < len(turn.text) < 400
+    assert fired == ["start", "end"]
+    await assert_consistent(chat)
+
+
+async def test_cancel_during_a_client_tool_closes_the_pending_call():
+    chat = ChatKitWidget(ToolServer())
+    started = asyncio.Event()
+
+    @chat.client_tool("lookup")
+    async def lookup() -> dict:
+        started.set()
+        await asyncio.sleep(30)
+        return {"never": True}
+
+    fired = watch(chat)
+    turn = await cancel_when(chat, started.is_set)
+    assert turn.cancelled is True
+    assert fired == ["start", "end"]
+    [call] = [i for i in chat.items if isinstance(i, ClientToolCallItem)]
+    assert call.status == "completed" and "cancel" in str(call.output)
+    await assert_consistent(chat)
+    # The next message: the SDK finds nothing pending to delete behind our back.
+    started.clear()
+    lookup_answers = chat._dispatcher.tools["lookup"]
+    assert lookup_answers is not None
+    turn = await cancel_when(chat, started.is_set, "again")
+    await assert_consistent(chat)
+
+
+async def test_the_kernel_follows_the_sdk_deleting_a_pending_call_silently():
+    # A pending call left in the store (e.g. by another client, or an older version): the
+    # SDK deletes it without an event when the next client tool output arrives; the chat
+    # and its views must follow.
+    chat = ChatKitWidget(ToolServer())
+    chat.client_tool("lookup")(lambda: {"ok": 1})
+    await chat.send("hi")
+    thread_id = chat.thread_id
+    assert thread_id is not None
+    dangling = ClientToolCallItem(
+        id="tc_dangling", thread_id=thread_id, created_at=datetime.now(), call_id="x",
+        name="lookup", arguments={},
+    )
+    await chat.server.store.add_thread_item(thread_id, dangling, {})
+    await chat.open_thread(thread_id)
+    assert "tc_dangling" in [i.id for i in chat.items]
+    assert (await chat.send("next")).ok
+    assert "tc_dangling" not in [i.id for i in chat.items]
+    removed = [
+        e for m in comm_of(chat).custom() if m["type"] == "batch" for e in m["events"]
+        if e["type"] == "widget.items_removed"
+    ]
+    assert any("tc_dangling" in e["item_ids"] for e in removed)
+    await assert_consistent(chat)
+
+
+async def test_cancel_during_an_async_effect_handler():
+    chat = ChatKitWidget(ToolServer(effect="notify", delay=0.01))
+    running = asyncio.Event()
+    finished: list[bool] = []
+
+    @chat.on_effect("notify")
+    async def notify(data: dict) -> None:
+        running.set()
+        await asyncio.sleep(0.05)
+        finished.append(True)
+
+    @chat.client_tool("lookup")
+    def lookup() -> dict:
+        return {"ok": 1}
+
+    fired = watch(chat)
+    turn = await cancel_when(chat, running.is_set)
+    assert turn.cancelled is True
+    assert fired == ["start", "end"]
+    await settle(0.2)
+    assert finished == [True]  # the handler is not the response: it runs to its end
+    await assert_consistent(chat)
+
+
+async def test_an_effect_handler_that_cancels_the_response():
+    chat = ChatKitWidget(ToolServer(effect="stop"))
+    chat.on_effect("stop")(lambda data: chat.cancel())
+    fired = watch(chat)
+    turn = await asyncio.wait_for(chat.send("go"), 5)
+    assert turn.cancelled is True
+    assert fired == ["start", "end"]
+    await assert_consistent(chat)
+
+
+async def test_a_response_start_hook_that_cancels():
+    chat = ChatKitWidget(ScriptedServer())
+    fired = watch(chat)
+    chat.on_response_start(lambda: chat.cancel())
+    turn = await asyncio.wait_for(chat.send("go"), 5)
+    assert turn.cancelled is True
+    assert fired == ["start", "end"]
+    await assert_consistent(chat)
+
+
+async def test_interrupting_the_awaiting_cell_cancels_the_response_and_unlocks():
+    chat = ChatKitWidget(ScriptedServer(delay=0.01, deltas=["x"] * 100))
+    fired = watch(chat)
+    waiter = asyncio.create_task(chat.send("go"))
+    await asyncio.sleep(0)
+    waiter.cancel()  # Kernel -> Interrupt, before the response even ran
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await settle(0.1)
+    assert fired == ["start", "end"]
+    await assert_consistent(chat)
+
+
+async def test_cancel_twice_is_harmless():
+    chat = ChatKitWidget(ScriptedServer(SlowStore(0.05), delay=0.01, deltas=["x"] * 50))
+    fired = watch(chat)
+    task = asyncio.create_task(chat.send("go"))
+    await asyncio.sleep(0.03)
+    assert chat.cancel() is True
+    chat.cancel()
+    await asyncio.sleep(0.01)
+    chat.cancel()
+    turn = await asyncio.wait_for(task, 5)
+    assert turn.cancelled is True and fired == ["start", "end"]
+    await settle(0.3)
+    await assert_consistent(chat)

@@ -1,0 +1,216 @@
+"""The Markdown fallback (``to_markdown`` / ``text/markdown``) is safe to render trusted.
+
+JupyterLab renders a fresh ``text/markdown`` output as trusted HTML, so every piece of
+model and server text in it must come out inert under a real Markdown renderer (mistune,
+CommonMark) — and still readable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import html as html_module
+from html.parser import HTMLParser
+
+import mistune
+import pytest
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageItem,
+    ClientToolCallItem,
+    CustomSummary,
+    CustomTask,
+    FileAttachment,
+    InferenceOptions,
+    ThoughtTask,
+    ThreadMetadata,
+    UserMessageItem,
+    UserMessageTextContent,
+    WidgetItem,
+    Workflow,
+    WorkflowItem,
+)
+from chatkit.widgets import Card, Text, Title
+
+from chatkit_widget import ChatKitWidget
+from chatkit_widget.transcript import markdown_text, to_markdown
+
+from .conftest import ScriptedServer
+from .hostile import PAYLOADS, REPLY
+
+NOW = datetime(2026, 1, 1)
+ALLOWED_TAGS = {
+    "p", "em", "strong", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "ul", "ol", "li", "hr", "br", "del", "table", "thead", "tbody", "tr", "th", "td", "a",
+}
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def rendered_elements(markdown: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    html = mistune.create_markdown(escape=False, plugins=["strikethrough", "table", "url"])(
+        markdown
+    )
+    parser = _Elements()
+    parser.feed(str(html))
+    return parser.tags
+
+
+def assert_inert(markdown: str) -> None:
+    for tag, attrs in rendered_elements(markdown):
+        assert tag in ALLOWED_TAGS, (tag, markdown)
+        for name, value in attrs:
+            assert name == "href" and tag == "a", (tag, name, markdown)
+            assert (value or "").startswith(("https://", "http://")), (value, markdown)
+            assert "evil.example" not in (value or "") or tag == "a", (value, markdown)
+    for marker in ("\x1b", "\u202e"):
+        assert marker not in markdown
+
+
+def assistant(text: str, item_id: str = "a1") -> AssistantMessageItem:
+    return AssistantMessageItem(
+        id=item_id, thread_id="t", created_at=NOW, content=[AssistantMessageContent(text=text)]
+    )
+
+
+def user(text: str, **extra: object) -> UserMessageItem:
+    return UserMessageItem(
+        id="u1",
+        thread_id="t",
+        created_at=NOW,
+        content=[UserMessageTextContent(text=text)],
+        inference_options=InferenceOptions(),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_each_hostile_payload_renders_inert(payload: str):
+    assert_inert(markdown_text(payload))
+    assert_inert(to_markdown(ThreadMetadata(id="t", created_at=NOW, title=payload), []))
+
+
+def test_the_whole_corpus_in_every_kind_of_item_renders_inert():
+    items = [
+        user(REPLY, quoted_text=REPLY, attachments=[
+            FileAttachment(id="f", name=PAYLOADS[1], mime_type=PAYLOADS[0])
+        ]),
+        assistant(REPLY),
+        ClientToolCallItem(
+            id="c", thread_id="t", created_at=NOW, call_id="x", name=PAYLOADS[0],
+            arguments={"q": PAYLOADS[1]}, status="completed", output=PAYLOADS[3],
+        ),
+        WidgetItem(id="w", thread_id="t", created_at=NOW,
+                   widget=Card(children=[Text(value=REPLY)])),
+        WorkflowItem(id="f", thread_id="t", created_at=NOW, workflow=Workflow(
+            type="custom", summary=CustomSummary(title=PAYLOADS[1]),
+            tasks=[CustomTask(title=PAYLOADS[0], content=PAYLOADS[2]),
+                   ThoughtTask(title=PAYLOADS[4], content=PAYLOADS[5])],
+        )),
+    ]
+    markdown = to_markdown(ThreadMetadata(id="t", created_at=NOW, title=PAYLOADS[7]), items)
+    assert_inert(markdown)
+    # Readable: the text of every item is there (the unclosed fence runs to the end).
+    shown = html_module.unescape(str(mistune.html(markdown)))
+    assert shown.count("Last line stays.") >= 3
+
+
+def test_markdown_formatting_stays_readable():
+    text = "# Plan\n\n- **bold** and *em*\n- `a < b` in code\n\n```python\nif a < b:\n    pass\n```\n\nSee https://example.com now."
+    elements = rendered_elements(markdown_text(text))
+    tags = [tag for tag, _ in elements]
+    assert {"h1", "ul", "li", "strong", "em", "code", "pre"} <= set(tags)
+    shown = html_module.unescape(str(mistune.html(markdown_text(text))))
+    assert "<pre><code>if a < b:\n    pass</code></pre>" in shown
+    assert "<code>a < b</code> in code" in shown
+    assert "See https://example.com now." in shown
+
+
+def test_to_markdown_includes_widgets_workflows_tool_calls_and_attachments():
+    items = [
+        user("look at this", attachments=[
+            FileAttachment(id="f", name="report.pdf", mime_type="application/pdf")
+        ]),
+        ClientToolCallItem(
+            id="c", thread_id="t", created_at=NOW, call_id="x", name="get_weather",
+            arguments={"city": "Oslo"}, status="completed", output={"temp": 3},
+        ),
+        WidgetItem(id="w1", thread_id="t", created_at=NOW, copy_text="Copied summary",
+                   widget=Card(children=[Text(value="ignored")])),
+        WidgetItem(id="w2", thread_id="t", created_at=NOW,
+                   widget=Card(children=[Title(value="Forecast"), Text(value="Sunny, 21 C")])),
+        WorkflowItem(id="f", thread_id="t", created_at=NOW, workflow=Workflow(
+            type="custom", summary=CustomSummary(title="Researching"),
+            tasks=[CustomTask(title="Searched the web", content="3 results")],
+        )),
+        assistant("Done."),
+    ]
+    shown = html_module.unescape(str(mistune.html(to_markdown(None, items))))
+    for text in ("report.pdf", "get_weather", '{"city": "Oslo"}', '{"temp": 3}',
+                 "Copied summary", "Forecast", "Sunny, 21 C", "Researching",
+                 "Searched the web: 3 results", "Done."):
+        assert text in shown, text
+    assert "ignored" not in shown
+
+
+async def test_the_widget_publishes_a_safe_markdown_and_plain_text_fallback():
+    server = ScriptedServer(deltas=[REPLY])
+    chat = ChatKitWidget(server)
+    await chat.send(PAYLOADS[0])
+    bundle = chat._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert_inert(bundle["text/markdown"])
+    assert "Last line stays." in html_module.unescape(str(mistune.html(bundle["text/markdown"])))
+    assert "\x1b" not in bundle["text/plain"]
+
+
+async def test_a_hostile_thread_id_does_not_reach_the_plain_text_repr():
+    chat = ChatKitWidget(ScriptedServer())
+    await chat.send("hi")
+    chat._thread_changed(chat.thread.model_copy(update={"id": "\x1b[2J" + "x" * 500}))
+    text = repr(chat)
+    assert "\x1b" not in text and len(text) < 120
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """What IPython would send to the frontend for display() / update_display()."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    sent: list[dict] = []
+
+    def publish(data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        sent.append({"data": data, "transient": transient or {}, "update": update})
+
+    monkeypatch.setattr(shell.display_pub, "publish", publish)
+    return sent
+
+
+async def test_the_displayed_fallback_follows_the_thread_until_a_view_attaches(published):
+    from IPython.display import display
+
+    from .conftest import view_says
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["first <b>answer</b>"]))
+    display(chat)
+    assert len(published) == 1 and not published[0]["update"]
+    display_id = published[0]["transient"]["display_id"]
+    assert "application/vnd.jupyter.widget-view+json" in published[0]["data"]
+
+    await chat.send("one")  # e.g. nbconvert: no view ever attaches
+    updates = [p for p in published if p["update"]]
+    assert len(updates) == 1  # once per response, not per token
+    assert updates[0]["transient"]["display_id"] == display_id
+    assert "first &lt;b>answer&lt;/b>" in updates[0]["data"]["text/markdown"]
+
+    # A live view re-renders on every display update: once one attached, leave it alone.
+    view_says(chat, {"type": "sync"})
+    await chat.send("two")
+    assert len([p for p in published if p["update"]]) == 1
