@@ -385,6 +385,10 @@ def _entity_json(entity: Any) -> dict[str, Any]:
     return out
 
 
+# Dictation audio per request (OpenAI's transcription limit); uploads are bounded by the
+# size announced at creation, which the attachments option bounds.
+MAX_AUDIO_BYTES = 25 * 1024 * 1024
+
 COMPOSER_METHODS = frozenset(
     {
         "attachment_create",
@@ -456,6 +460,8 @@ async def answer_composer(
         case "transcribe":
             if not buffers:
                 raise ValueError("transcribe needs the audio as a binary buffer")
+            if len(buffers[0]) > MAX_AUDIO_BYTES:
+                raise ValueError(f"the recording is too long (over {MAX_AUDIO_BYTES:,} bytes)")
             text = await composer.transcribe(bytes(buffers[0]), str(params.get("mime_type", "")))
             return {"text": text}, None
     raise ValueError(f"unknown composer method {method!r}")

@@ -159,7 +159,12 @@ class Feedback(_ViewMessage):
 class Request(_ViewMessage):
     """A call that expects a ``reply`` (history listing, older items, rename, delete…;
     the composer's ``attachment_create``, ``upload_chunk``, ``attachment_delete``,
-    ``attachment_bytes``, ``tag_search``, ``entity_preview``, ``transcribe``)."""
+    ``attachment_bytes``, ``tag_search``, ``entity_preview``, ``transcribe``).
+
+    ``upload_chunk`` carries one chunk as the message's buffer, at ``offset``. A view
+    pipelines a file: every chunk names the same ``upload_id``, the first also carries
+    ``name``, ``size`` and ``mime_type`` and creates the attachment (``attachments.create``),
+    and no chunk waits for an answer; the replies carry ``received`` and the attachment."""
 
     type: Literal["request"]
     request_id: str

@@ -31,7 +31,7 @@ export function ComposerAttachments({ items, onRemove }: { items: PendingAttachm
         <li
           key={item.key}
           class={`ckw-attachment ckw-attachment--${item.status}`}
-          title={item.error ?? `${item.name} (${humanSize(item.size)})`}
+          title={item.error ?? (item.size > 0 ? `${item.name} (${humanSize(item.size)})` : item.name)}
           data-name={item.name}
         >
           {item.localUrl ? (
@@ -44,7 +44,13 @@ export function ComposerAttachments({ items, onRemove }: { items: PendingAttachm
           <span class="ckw-attachment-text">
             <span class="ckw-attachment-name">{item.name}</span>
             <span class="ckw-attachment-meta">
-              {item.status === "error" ? item.error : item.status === "uploading" ? `Uploading ${Math.round(item.progress * 100)}%` : humanSize(item.size)}
+              {item.status === "error"
+                ? item.error
+                : item.status === "uploading"
+                  ? `Uploading ${Math.round(item.progress * 100)}%`
+                  : item.size > 0
+                    ? humanSize(item.size)
+                    : item.mime || "Attached"}
             </span>
           </span>
           {item.status === "uploading" ? (
