@@ -573,7 +573,8 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.NewThread():
                     client.new_thread()
                 case protocol.OpenThread(thread_id=thread_id):
-                    self._spawn(client.open_thread(thread_id), f"open thread {clip(repr(thread_id))}")
+                    what = f"open thread {clip(repr(thread_id))}"
+                    self._spawn(client.open_thread(thread_id), what)
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
