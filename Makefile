@@ -62,3 +62,4 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_render
 	$(BIN)/python -m benchmarks.bench_long_thread
 	$(BIN)/python -m benchmarks.bench_attachments
+	$(BIN)/python -m benchmarks.bench_agent_turns

@@ -57,10 +57,11 @@ from chatkit.types import (
 from typing_extensions import TypeVar
 
 from .converter import NotebookConverter
+from .limits import DEFAULT_HISTORY_LIMIT
 from .models import OfflineModel, default_model
 from .tools import ClientTool
 
-__all__ = ["AgentServer", "offline_title"]
+__all__ = ["DEFAULT_HISTORY_LIMIT", "AgentServer", "offline_title"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
             ``NotebookConverter`` (attachments from ``attachment_store``, tags).
         run_config: Passed to every run. Default: tracing off when ``OPENAI_API_KEY``
             is unset (there is nowhere to send traces, and the exporter warns per batch).
+        history_limit: How many of the thread's newest items the model sees each turn
+            (default ``DEFAULT_HISTORY_LIMIT``, 100: user and assistant messages, tool
+            calls, widgets… each count as one). Older items stay in the thread and the
+            view, but the model no longer sees them, so a turn costs the same at item
+            10,000 as at item 100. ``None``: the whole thread every turn (cost grows with
+            the thread).
     """
 
     def __init__(
@@ -127,8 +134,16 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
         attachment_store: AttachmentStore[TContext] | None = None,
         converter: ThreadItemConverter | None = None,
         run_config: RunConfig | None = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
     ) -> None:
+        if history_limit is not None and (
+            not isinstance(history_limit, int) or isinstance(history_limit, bool)
+        ):
+            raise TypeError(f"history_limit must be an int or None, not {history_limit!r}")
+        if history_limit is not None and history_limit < 1:
+            raise ValueError(f"history_limit must be at least 1 (or None), not {history_limit}")
         super().__init__(store, attachment_store)
+        self.history_limit = history_limit
         self.agent = agent
         self.client_tools: Mapping[str, ClientTool] = {} if client_tools is None else client_tools
         self.title_model = title_model
@@ -146,7 +161,7 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
         try:
             # Pending client tool calls (never answered) are skipped by the converter,
             # so reloading history cannot run them again.
-            items = await self._load_all_items(thread.id, context)
+            items = await self._load_history(thread.id, context)
             agent_input = await self.converter.to_agent_input(items)
             agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
             result = Runner.run_streamed(
@@ -183,6 +198,15 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
             tools=[*self.agent.tools, *(_as_function_tool(tool) for tool in client_tools)],
             tool_use_behavior=_stop_at(self.agent.tool_use_behavior, names),
         )
+
+    async def _load_history(self, thread_id: str, context: TContext) -> list[ThreadItem]:
+        """The items the model sees, oldest first: the newest ``history_limit`` ones."""
+        if self.history_limit is None:
+            return await self._load_all_items(thread_id, context)
+        page = await self.store.load_thread_items(
+            thread_id, None, self.history_limit, "desc", context
+        )
+        return list(reversed(page.data))
 
     async def _load_all_items(self, thread_id: str, context: TContext) -> list[ThreadItem]:
         items: list[ThreadItem] = []

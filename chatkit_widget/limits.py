@@ -1,6 +1,6 @@
-"""Bounds on what comes from views and what is echoed back, so one bad message cannot
+"""Bounds: on what comes from views and what is echoed back, so one bad message cannot
 flood the kernel's log or every view (a 10 MB message logged whole, a 10 MB thread id
-echoed in a notice)."""
+echoed in a notice); and on how much history an agent turn reads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from typing import Any
 # A view message larger than this (characters of its JSON, roughly) is refused unread.
 # Generous for a pasted document in the composer; far below what floods a log.
 MAX_VIEW_MESSAGE_CHARS = 1_000_000
+
+# Thread items an agent's model sees per turn (AgentServer, from_agent): the newest ones.
+# A bounded window keeps a turn's cost flat however long the thread grows (OpenAI's
+# ChatKit samples load the newest 20).
+DEFAULT_HISTORY_LIMIT = 100
 
 # Untrusted values in logs, notices and replies are cut to this many characters.
 MAX_ECHO_CHARS = 300

@@ -111,10 +111,12 @@ class ThreadState:
         return cached
 
     def items_json(self, *, finished_only: bool = False) -> list[dict[str, Any]]:
+        # Once per response over the whole loaded thread: cached JSON read inline.
+        cache, pending = self._json, self.pending if finished_only else ()
         return [
-            self.item_json(item_id)
+            cache[item_id] if item_id in cache else self.item_json(item_id)
             for item_id in self.items
-            if not (finished_only and item_id in self.pending)
+            if item_id not in pending
         ]
 
     def remove(self, item_ids: list[str]) -> None:

@@ -23,7 +23,7 @@ from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
-from .limits import MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
+from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -210,10 +210,13 @@ class ChatKitWidget(anywidget.AnyWidget):
         store: Store[Any] | None = None,
         context: Any = None,
         title_model: Any = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
         **options: Any,
     ) -> ChatKitWidget:
         """A chat whose server runs an Agents SDK ``agent``; ``@chat.client_tool``
-        handlers become tools the model can call."""
+        handlers become tools the model can call. ``history_limit``: how many of the
+        thread's newest items the model sees each turn (``None``: all; see
+        ``AgentServer``)."""
         from .agents import AgentServer
         from .stores import MemoryStore
 
@@ -225,6 +228,7 @@ class ChatKitWidget(anywidget.AnyWidget):
             client_tools=tools,
             title_model=title_model,
             attachment_store=LocalAttachmentStore.beside(store),
+            history_limit=history_limit,
         )
         chat = cls(server, context, **options)
         # The server reads this live mapping at every response.

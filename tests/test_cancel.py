@@ -4,7 +4,7 @@ hooks in pairs, the chat unlocked, and the kernel's items equal to the store's."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -93,7 +93,8 @@ def watch(chat: ChatKitWidget) -> list[str]:
 async def assert_consistent(chat: ChatKitWidget) -> None:
     """Unlocked, views told start and end in pairs, kernel items == stored items."""
     assert chat.is_responding is False and chat._client.is_responding is False
-    events = [e["type"] for m in comm_of(chat).custom() if m["type"] == "batch" for e in m["events"]]
+    batches = [m for m in comm_of(chat).custom() if m["type"] == "batch"]
+    events = [e["type"] for m in batches for e in m["events"]]
     framing = [t for t in events if t in (RESPONSE_START, RESPONSE_END)]
     assert framing == [RESPONSE_START, RESPONSE_END] * (len(framing) // 2) and framing
     if chat.thread_id is not None:

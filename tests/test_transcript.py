@@ -7,8 +7,8 @@ CommonMark) — and still readable.
 
 from __future__ import annotations
 
-from datetime import datetime
 import html as html_module
+from datetime import datetime
 from html.parser import HTMLParser
 
 import mistune
@@ -122,7 +122,10 @@ def test_the_whole_corpus_in_every_kind_of_item_renders_inert():
 
 
 def test_markdown_formatting_stays_readable():
-    text = "# Plan\n\n- **bold** and *em*\n- `a < b` in code\n\n```python\nif a < b:\n    pass\n```\n\nSee https://example.com now."
+    text = (
+        "# Plan\n\n- **bold** and *em*\n- `a < b` in code\n\n"
+        "```python\nif a < b:\n    pass\n```\n\nSee https://example.com now."
+    )
     elements = rendered_elements(markdown_text(text))
     tags = [tag for tag, _ in elements]
     assert {"h1", "ul", "li", "strong", "em", "code", "pre"} <= set(tags)

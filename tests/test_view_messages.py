@@ -90,7 +90,9 @@ async def test_a_failed_view_request_replies_in_brief():
     assert all(len(n) < BRIEF for n in notices(chat))
 
 
-@pytest.mark.parametrize("bad", [None, 17, [], "text", {"type": None}, {"type": "send", "text": ""}])
+@pytest.mark.parametrize(
+    "bad", [None, 17, [], "text", {"type": None}, {"type": "send", "text": ""}]
+)
 async def test_malformed_view_messages_of_every_shape_are_refused(bad, caplog):
     chat = ChatKitWidget(ScriptedServer())
     with caplog.at_level(logging.ERROR, logger="chatkit_widget"):
