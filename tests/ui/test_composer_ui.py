@@ -4,8 +4,8 @@ tool and model pickers, quoted replies and dictation, in real JupyterLab + Chrom
 from __future__ import annotations
 
 import base64
-import re
 import hashlib
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -106,7 +106,9 @@ def test_a_png_attached_by_chooser_and_by_paste_reaches_the_server_and_survives_
     root = chat_root(lab_page)
     images = root.locator(".ckw-user .ckw-message-image img")
     expect(images).to_have_count(2, timeout=60_000)
-    natural = images.first.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])")
+    natural = images.first.evaluate(
+        "img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])"
+    )
     assert natural == [64, 48]
 
 
@@ -179,6 +181,11 @@ def test_the_tool_and_model_pickers_set_the_inference_options(lab_page: LabPage)
     # Not persistent: the tool is cleared after sending; the model stays.
     expect(root.locator(".ckw-tool-chip")).to_have_count(0)
     expect(root.get_by_role("button", name="Model: Small")).to_be_visible()
+    lab_page.set_theme("JupyterLab Dark")
+    root.get_by_role("button", name="Model: Small").click()
+    expect(root.get_by_role("menu", name="Models")).to_be_visible()
+    lab_page.screenshot("composer-model-menu-dark", root)
+    lab_page.set_theme("JupyterLab Light")  # a Lab setting: later tests start in light
     options = lab_page.execute("print(chat.server.inputs[-1].inference_options.model_dump_json())")
     assert options.strip() == '{"tool_choice":{"id":"search"},"model":"small"}'
 
@@ -211,7 +218,9 @@ def test_a_passage_selected_in_an_answer_is_quoted_in_the_reply(lab_page: LabPag
     expect(root.locator(".ckw-composer-quote")).to_contain_text("Rayleigh scattering")
     lab_page.screenshot("composer-quote-light", root)
     type_and_send(lab_page, "tell me more")
-    expect(root.locator(".ckw-user-quote").last).to_contain_text("Rayleigh scattering", timeout=20_000)
+    expect(root.locator(".ckw-user-quote").last).to_contain_text(
+        "Rayleigh scattering", timeout=20_000
+    )
     expect(root.locator(".ckw-composer-quote")).to_have_count(0)
     quoted = lab_page.execute("print(chat.server.inputs[-1].quoted_text)")
     assert quoted.strip() == "Rayleigh scattering"
