@@ -47,9 +47,8 @@ class LocalAttachmentStore(AttachmentStore[Any]):
     in ``directory``. ``beside(store)`` puts them next to a ``SQLiteStore``'s file."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        # Made on the first attachment, so a chat that never attaches leaves no folder.
         self.directory = pathlib.Path(directory) if directory is not None else None
-        if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
         # In memory, each attachment is allocated at its announced size once and filled in
         # place: no regrowth, so the kernel never holds a second copy while it arrives.
         self._blobs: dict[str, bytearray] = {}
@@ -76,6 +75,7 @@ class LocalAttachmentStore(AttachmentStore[Any]):
             if self.directory is None:
                 self._blobs[attachment_id] = bytearray(input.size)
             else:
+                self.directory.mkdir(parents=True, exist_ok=True)
                 self._file(attachment_id).write_bytes(b"")
         if input.mime_type.startswith("image/"):
             return ImageAttachment(

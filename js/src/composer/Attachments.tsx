@@ -75,7 +75,7 @@ function useAttachmentUrl(store: Store | null, attachment: Attachment, wanted: b
     return () => {
       live = false;
     };
-  }, [store, attachment.id, attachment.preview_url, wanted]);
+  }, [store, attachment.id, attachment.preview_url, wanted, store?.connected.value]);
   return url;
 }
 

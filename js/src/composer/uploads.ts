@@ -109,6 +109,8 @@ export function attachmentUrl(store: Store, attachment: Attachment): Promise<str
   if (preview && !preview.startsWith(PREVIEW_PREFIX)) {
     return Promise.resolve(safePreview(preview));
   }
+  // A saved notebook without a kernel: nothing would answer (the chip shows instead).
+  if (store.offline()) return Promise.resolve(null);
   let cache = blobUrls.get(store);
   if (!cache) blobUrls.set(store, (cache = new Map()));
   let found = cache.get(attachment.id);
