@@ -241,3 +241,80 @@ def test_dictation_records_the_fake_microphone_and_fills_the_composer(lab_page: 
     expect(composer(lab_page)).to_have_value(
         re.compile(r"^heard [1-9]\d* bytes of audio/(webm|ogg|mp4)$"), timeout=20_000
     )
+
+
+def test_a_dropped_file_is_attached_and_a_refused_one_gets_a_notice(lab_page: LabPage):
+    lab_page.write_notebook(
+        "drop.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(ComposerServer('Read it.'),\n"
+            + "    attachments={'accept': {'text/csv': ['.csv']}, 'max_size': 1000})\nchat"
+        ],
+    )
+    lab_page.open("drop.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    drop = """([name, type, text]) => {
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type }));
+        const thread = document.querySelector(".ckw-root .ckw-body");
+        thread.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+        thread.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }"""  # noqa: E501
+    lab_page.page.evaluate(drop, ["notes.txt", "text/plain", "not a table"])
+    notice = root.locator(".ckw-composer-notice")
+    expect(notice).to_contain_text("notes.txt (text/plain) is not an accepted type")
+    expect(root.locator(".ckw-attachment")).to_have_count(0)
+    lab_page.page.evaluate(drop, ["prices.csv", "text/csv", "item,price\napple,3\n"])
+    expect(root.locator(".ckw-attachment--done")).to_have_count(1)
+    expect(notice).to_have_count(0)
+    type_and_send(lab_page, "summarise")
+    expect(root.locator(".ckw-user .ckw-message-file")).to_have_text("prices.csv", timeout=20_000)
+    stored = lab_page.execute(
+        "a = chat.server.inputs[-1].attachments[0]\n"
+        "print(chat.server.attachment_store.read(a.id).decode().splitlines())"
+    )
+    assert stored.strip() == "['item,price', 'apple,3']"
+
+
+def test_a_tag_previews_and_its_click_runs_python_that_fills_the_composer(lab_page: LabPage):
+    lab_page.write_notebook(
+        "entities.ipynb",
+        [
+            SETUP
+            + "from chatkit.widgets import Card, Text\n"
+            + "chat = ChatKitWidget(ComposerServer('Noted.'))\n"
+            + "@chat.on_tag_search\n"
+            + "def search(query):\n"
+            + "    return [{'id': 'p1', 'title': 'Apollo', 'group': 'Projects'}]\n"
+            + "@chat.on_entity_click\n"
+            + "def click(entity):\n"
+            + "    chat.set_composer_value(f\"More about {entity['title']} ({entity['id']})\")\n"
+            + "    chat.focus_composer()\n"
+            + "@chat.on_entity_preview\n"
+            + "def preview(entity):\n"
+            + "    return Card(children=[Text(value=f\"Project {entity['title']}: on track\")])\n"
+            + "chat"
+        ],
+    )
+    lab_page.open("entities.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    box = composer(lab_page)
+    box.click()
+    box.press_sequentially("status of @Ap")
+    expect(root.get_by_role("option", name="Apollo")).to_be_visible()
+    box.press("Tab")
+    box.press_sequentially("please")
+    box.press("Enter")
+    tag = root.locator(".ckw-user .ckw-tag")
+    expect(tag).to_have_text("@Apollo", timeout=20_000)
+    root.scroll_into_view_if_needed()  # so the screenshot does not scroll the hover away
+    tag.hover()
+    expect(root.get_by_role("tooltip")).to_have_text("Project Apollo: on track")
+    lab_page.screenshot("composer-entity-preview-light", root)
+    # The click runs Python, which fills and focuses the composer (the composer API).
+    tag.click()
+    expect(box).to_have_value("More about Apollo (p1)")
+    expect(box).to_be_focused()
