@@ -40,7 +40,8 @@ from .attachments import (
     http_upload,
 )
 from .client import ChatKitClient
-from .variables import describe, search_variables, user_namespace
+from .limits import clip
+from .variables import describe, kind_of, search_variables, user_namespace
 
 logger = logging.getLogger("chatkit_widget")
 
@@ -161,10 +162,16 @@ class ComposerBackend:
         raise ValueError(f"a tag is an entity dict with an 'id', or a variable name; got {value!r}")
 
     def parse_content(self, raw: list[dict[str, Any]]) -> list[UserMessageContent]:
-        """Content from a view (untrusted): validated, variable tags described here."""
-        return self.with_variables(_content_adapter.validate_python(raw))
+        """Content from a view (untrusted): validated, variable tags described here.
 
-    def with_variables(self, parts: list[UserMessageContent]) -> list[UserMessageContent]:
+        A view may only tag what the @ menu offers: variables of the offered kinds, and
+        only with ``tag_search="variables"``; the model never reads any other variable
+        because a view named it."""
+        return self.with_variables(_content_adapter.validate_python(raw), from_view=True)
+
+    def with_variables(
+        self, parts: list[UserMessageContent], from_view: bool = False
+    ) -> list[UserMessageContent]:
         """Variable tags get the description the model will read, taken now."""
         namespace: Mapping[str, Any] | None = None
         result: list[UserMessageContent] = []
@@ -173,7 +180,13 @@ class ComposerBackend:
                 namespace = namespace if namespace is not None else self._namespace()
                 name = str(part.data.get("name") or part.text)
                 if name not in namespace:
-                    raise ValueError(f"the notebook variable {name!r} no longer exists")
+                    raise ValueError(f"the notebook variable {clip(name)} no longer exists")
+                if from_view and (
+                    self.options().get("tag_search") != "variables"
+                    or name.startswith("_")
+                    or kind_of(namespace[name]) is None
+                ):
+                    raise ValueError(f"the notebook variable {clip(name)} cannot be tagged")
                 part = part.model_copy(
                     update={"data": {**part.data, "description": describe(name, namespace[name])}}
                 )

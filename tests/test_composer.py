@@ -309,6 +309,50 @@ async def test_from_agent_gives_the_model_an_entity_tag_with_its_data() -> None:
     assert any("@Ada" in t and "u1" in t and "admin" in t for t in texts)
 
 
+async def test_a_view_may_tag_only_the_variables_the_menu_offers() -> None:
+    server = ScriptedServer()
+    chat = ChatKitWidget(server, tag_search="variables")
+    chat._composer.namespace = {"sales": pd.DataFrame({"a": [1]}), "token": "s3cret"}
+
+    def send_tag(name: str) -> None:
+        tag = {"type": "input_tag", "id": f"var:{name}", "text": name}
+        tag["data"] = {"kind": "variable", "name": name}
+        chat._handle_msg(
+            {
+                "content": {
+                    "data": {
+                        "method": "custom",
+                        "content": {"type": "send", "text": "x", "content": [tag]},
+                    }
+                },
+                "buffers": [],
+            }
+        )
+
+    send_tag("token")
+    await settle(0.1)
+    assert server.seen == []
+    chat.tag_search = None
+    send_tag("sales")
+    await settle(0.1)
+    assert server.seen == []
+    chat.tag_search = "variables"
+    send_tag("sales")
+    await settle(0.2)
+    assert len(server.seen) == 1
+    notices = [
+        e["message"]
+        for m in comm_of(chat).custom()
+        if m["type"] == "batch"
+        for e in m["events"]
+        if e["type"] == "notice"
+    ]
+    assert notices == [
+        "the notebook variable token cannot be tagged",
+        "the notebook variable sales cannot be tagged",
+    ]
+
+
 def test_variable_search_offers_frames_arrays_figures_and_the_notebooks_functions() -> None:
     figure = plt.figure()
 
