@@ -10,9 +10,11 @@ images and math inert:
 - ``[`` and ``]`` are escaped, so there are no links, images or reference definitions
   (a URL still shows, and plain ``https://`` URLs are still linked by GFM);
 - ``\\`` and ``$`` are escaped, so no math delimiter starts (MathJax could run ``\\href``);
-- code (fenced blocks and spans) is emitted as ``<pre><code>``/``<code>`` written here,
-  with every ASCII punctuation character as an entity: whatever a Markdown parser makes of
-  it, nothing inside is markup.
+- code blocks are re-fenced with a backtick fence longer than any backtick run inside
+  (so nothing in them can close the fence: their content is never parsed);
+- inline code stays a backtick span when it holds nothing that could be markup outside a
+  span (so a parser pairing the backticks differently still finds nothing live); else it
+  becomes ``<code>`` with the active characters as entities.
 """
 
 from __future__ import annotations
@@ -49,17 +51,26 @@ _PROSE_ESCAPES = str.maketrans(
     {"<": "&lt;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "$": "&#36;", "`": "&#96;"}
 )
 
-_INLINE_ESCAPES = str.maketrans(
-    {**{chr(k): v for k, v in _PROSE_ESCAPES.items()}, "*": "&#42;", "_": "&#95;", "#": "&#35;"}
-)
+_CODE_ESCAPES = str.maketrans({"&": "&amp;", **{chr(k): v for k, v in _PROSE_ESCAPES.items()}})
+# What a backtick span may hold and stay a span: nothing markup-capable outside a span.
+_PLAIN_CODE = re.compile(r"[^<>&\[\]\\$`|\n]+")
+_BACKTICKS = re.compile(r"`+")
 
 
-def _entities(text: str) -> str:
-    """Every ASCII punctuation character as a numeric entity: inert in HTML and Markdown."""
-    return "".join(
-        f"&#{ord(c)};" if ord(c) < 128 and not (c.isalnum() or c in " \n\t") else c
-        for c in _printable(text)
-    )
+def _inline_code(text: str) -> str:
+    """Untrusted text shown as inline code."""
+    text = " ".join(_printable(text).split("\n"))
+    if _PLAIN_CODE.fullmatch(text) and text.strip() == text:
+        return f"`{text}`"
+    return f"<code>{text.translate(_CODE_ESCAPES)}</code>"
+
+
+def _code_block(body: str, language: str = "") -> str:
+    """Untrusted text as a fenced code block no line of it can close."""
+    longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    info = language if re.fullmatch(r"[\w+#.-]{1,30}", language) else ""
+    return f"\n{fence}{info}\n{body}\n{fence}\n"
 
 
 def _printable(text: str) -> str:
@@ -73,7 +84,10 @@ def _printable(text: str) -> str:
 
 def _prose(text: str) -> str:
     def code(match: re.Match[str]) -> str:
-        return f"<code>{_entities(match.group(2))}</code>"
+        content = match.group(2)
+        if content.startswith(" ") and content.endswith(" ") and content.strip():
+            content = content[1:-1]  # CommonMark strips one space on each side
+        return _inline_code(content)
 
     parts: list[str] = []
     last = 0
@@ -108,7 +122,7 @@ def markdown_text(text: str) -> str:
             body.append(lines[i])
             i += 1
         i += 1  # the closing fence (or past the end: an unclosed block runs to the end)
-        out.append(f"\n<pre><code>{_entities(chr(10).join(body))}</code></pre>\n")
+        out.append(_code_block("\n".join(body), opening.group(2).strip().split(" ")[0]))
     if prose:
         out.append(_prose("\n".join(prose)))
     return "\n".join(out)
@@ -119,8 +133,7 @@ def markdown_inline(text: str, max_chars: int | None = None) -> str:
     flat = " ".join(_printable(text).split())
     if max_chars is not None and len(flat) > max_chars:
         flat = flat[: max_chars - 1] + "…"
-    # No code spans or emphasis here either: the text is shown as it is.
-    return flat.translate(_INLINE_ESCAPES)
+    return flat.translate(_PROSE_ESCAPES)
 
 
 def plain_text(text: str, max_chars: int = 80) -> str:
@@ -137,7 +150,7 @@ def _value(value: Any) -> str:
         text = repr(value)
     if len(text) > MAX_VALUE_CHARS:
         text = f"{text[:MAX_VALUE_CHARS]}… ({len(text):,} characters)"
-    return f"<code>{_entities(' '.join(text.split()))}</code>"
+    return _inline_code(" ".join(text.split()))
 
 
 def widget_text(widget: Any) -> str:

@@ -302,7 +302,10 @@ class ChatKitWidget(anywidget.AnyWidget):
         await self._client.feedback(item_ids, kind)
 
     def cancel(self) -> bool:
-        """Stop the running response (the SDK keeps the partial text)."""
+        """Stop the running response; returns whether one was running. Safe at any point
+        of it: ``await chat.send(...)`` then returns a ``Turn`` with ``cancelled=True``,
+        response start and end hooks fire in pairs and the chat unlocks. The SDK keeps the
+        partial text; a client tool call in progress is closed as cancelled."""
         return self._client.cancel()
 
     async def _await(self, task: asyncio.Task[Turn]) -> Turn:

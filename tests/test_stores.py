@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -641,3 +642,34 @@ async def test_sqlite_store_is_closed_when_its_with_block_ends(db_path: Path) ->
 
     with pytest.raises(sqlite3.ProgrammingError):
         await store.load_thread("thr", CTX)
+
+
+async def test_memory_store_keeps_items_whose_content_is_not_json() -> None:
+    # Hidden context may hold any Python value: kept (as a copy), not refused.
+    from chatkit.types import HiddenContextItem
+
+    store: MemoryStore[Any] = MemoryStore()
+    marker = object()
+    item = HiddenContextItem(
+        id="h", thread_id="thr", created_at=datetime(2026, 1, 1), content={"obj": marker}
+    )
+    await store.add_thread_item("thr", item, CTX)
+    loaded = await store.load_item("thr", "h", CTX)
+    assert isinstance(loaded, HiddenContextItem) and loaded.content["obj"] is not None
+    loaded.content["obj"] = "changed"
+    again = await store.load_item("thr", "h", CTX)
+    assert isinstance(again, HiddenContextItem) and again.content["obj"] != "changed"
+
+
+async def test_memory_store_pages_do_not_get_slower_with_the_thread() -> None:
+    # A page is found by bisection, not by sorting the thread per read.
+    store: MemoryStore[Any] = MemoryStore()
+    for n in range(20_000):
+        await store.add_thread_item("thr", message(f"m{n:05}"), CTX)
+    start = time.process_time()
+    for _ in range(400):
+        page = await store.load_thread_items("thr", None, 20, "desc", CTX)
+    elapsed = time.process_time() - start
+    assert ids(page)[0] == "m19999" and page.has_more
+    # 400 pages of 20 items: copies only. Sorting 20,000 entries per read took seconds.
+    assert elapsed < 1.0, elapsed

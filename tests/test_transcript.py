@@ -8,6 +8,7 @@ CommonMark) — and still readable.
 from __future__ import annotations
 
 import html as html_module
+import re
 from datetime import datetime
 from html.parser import HTMLParser
 
@@ -66,6 +67,9 @@ def assert_inert(markdown: str) -> None:
     for tag, attrs in rendered_elements(markdown):
         assert tag in ALLOWED_TAGS, (tag, markdown)
         for name, value in attrs:
+            if tag == "code" and name == "class":  # a fence's language
+                assert re.fullmatch(r"language-[\w+#.-]+", value or ""), (value, markdown)
+                continue
             assert name == "href" and tag == "a", (tag, name, markdown)
             assert (value or "").startswith(("https://", "http://")), (value, markdown)
             assert "evil.example" not in (value or "") or tag == "a", (value, markdown)
@@ -130,7 +134,7 @@ def test_markdown_formatting_stays_readable():
     tags = [tag for tag, _ in elements]
     assert {"h1", "ul", "li", "strong", "em", "code", "pre"} <= set(tags)
     shown = html_module.unescape(str(mistune.html(markdown_text(text))))
-    assert "<pre><code>if a < b:\n    pass</code></pre>" in shown
+    assert "<pre><code class=\"language-python\">if a < b:\n    pass\n</code></pre>" in shown
     assert "<code>a < b</code> in code" in shown
     assert "See https://example.com now." in shown
 

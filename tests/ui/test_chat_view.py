@@ -148,14 +148,20 @@ HOSTILE = REPLY
 
 def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     lab_page.write_notebook("xss.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001))\nchat",
+        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001, titles=True))\n"
+        "chat",
     ])
     lab_page.open("xss.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
-    type_and_send(lab_page, "be evil")
+    # The user's message becomes the thread title: both shown as text, never as HTML.
+    hostile_title = "<img src=x onerror=alert('XSS-MARKER')>"
+    type_and_send(lab_page, hostile_title)
     assistant = root.locator(".ckw-assistant").last
     expect(assistant).to_contain_text("Last line stays.")
+    expect(root.locator(".ckw-title")).to_have_text(hostile_title)
+    expect(root.locator(".ckw-user").last).to_contain_text(hostile_title)
+    assert root.locator(".ckw-title img, .ckw-user img").count() == 0
     lab_page.page.wait_for_timeout(500)  # give any injected handler a chance to run
 
     assert lab_page.dialogs == []
@@ -248,3 +254,35 @@ def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
     assert all(h.startswith(("#", "https://", "http://")) for h in hrefs), hrefs
     assert lab.page.evaluate("() => getComputedStyle(document.body).display") != "none"
     assert lab.page.evaluate("() => document.querySelectorAll('base').length") == 0
+
+
+def test_stop_during_a_client_tool_leaves_no_spinner(lab_page: LabPage):
+    lab_page.write_notebook("stop-tool.ipynb", [
+        SETUP + "import asyncio\n"
+        "chat = ChatKitWidget(PacedServer('Answered.', client_tool='lookup'))\n"
+        "@chat.client_tool('lookup')\n"
+        "async def lookup():\n"
+        "    await asyncio.sleep(600)\n"
+        "    return {}\n"
+        "chat",
+    ])
+    lab_page.open("stop-tool.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "look it up")
+    tool = root.locator(".ckw-tool")
+    expect(tool).to_have_attribute("data-status", "pending")
+
+    root.get_by_role("button", name="Stop").click()
+
+    expect(tool).to_have_attribute("data-status", "completed")
+    expect(root.get_by_role("button", name="Stop")).to_be_hidden()
+    expect(root.get_by_role("textbox", name="Message")).to_be_enabled()
+    # Kernel and view agree with the store: nothing pending anywhere.
+    out = lab_page.execute(
+        "import asyncio\n"
+        "page = await chat.server.store.load_thread_items(chat.thread_id, None, 20, 'asc', {})\n"
+        "print([getattr(i, 'status', '-') for i in page.data if i.type == 'client_tool_call'],"
+        " [getattr(i, 'status', '-') for i in chat.items if i.type == 'client_tool_call'])"
+    )
+    assert out.strip() == "['completed'] ['completed']"
