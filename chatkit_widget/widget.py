@@ -554,11 +554,12 @@ class ChatKitWidget(anywidget.AnyWidget):
             return
         # Binary buffers (uploads, audio) are memoryviews of the received frames: passed
         # on as they are, never copied here.
-        buffers = list(buffers or [])
+        # Only messages that carry bytes pass them: the one-argument call stays as it was.
+        args = (message, list(buffers)) if buffers else (message,)
         if threading.get_ident() == self._loop_thread and loop.is_running():
-            self._handle_view_message(message, buffers)
+            self._handle_view_message(*args)
         else:
-            loop.call_soon_threadsafe(self._handle_view_message, message, buffers)
+            loop.call_soon_threadsafe(self._handle_view_message, *args)
 
     def _handle_view_message(
         self, message: protocol.ViewMessage, buffers: list[Any] | None = None
