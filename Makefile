@@ -60,6 +60,8 @@ test-py310: $(VENV310)/.installed
 bench: $(VENV)/.installed chromium
 	$(BIN)/python -m benchmarks.bench_transport
 	$(BIN)/python -m benchmarks.bench_render
+	$(BIN)/python -m benchmarks.bench_render --paced
 	$(BIN)/python -m benchmarks.bench_long_thread
 	$(BIN)/python -m benchmarks.bench_attachments
 	$(BIN)/python -m benchmarks.bench_agent_turns
+	$(BIN)/python -m benchmarks.bench_widgets

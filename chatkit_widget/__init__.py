@@ -4,6 +4,7 @@ The kernel-side widget is the ChatKit client of an ordinary ``ChatKitServer`` ru
 the kernel; the browser is a view. Everything also runs headless: ``await chat.send(...)``.
 """
 
+from .actions import ActionFailed, NoThreadError
 from .attachments import LocalAttachmentStore
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
@@ -12,11 +13,13 @@ from .turn import Turn
 from .widget import ChatKitWidget
 
 __all__ = [
+    "ActionFailed",
     "ChatBusyError",
     "ChatKitWidget",
     "ClientToolLoopError",
     "LocalAttachmentStore",
     "MemoryStore",
+    "NoThreadError",
     "SQLiteStore",
     "Turn",
 ]

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from chatkit.actions import Action
 from chatkit.errors import ErrorCode
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError
@@ -32,9 +33,13 @@ from chatkit.types import (
     Page,
     ProgressUpdateEvent,
     StreamOptionsEvent,
+    StructuredInputSubmission,
+    SyncCustomActionResponse,
     ThreadAddClientToolOutputParams,
+    ThreadAddStructuredInputParams,
     ThreadAddUserMessageParams,
     ThreadCreateParams,
+    ThreadCustomActionParams,
     ThreadDeleteParams,
     ThreadGetByIdParams,
     ThreadItem,
@@ -45,12 +50,15 @@ from chatkit.types import (
     ThreadMetadata,
     ThreadRetryAfterItemParams,
     ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
+    ThreadsCustomActionReq,
     ThreadsDeleteReq,
     ThreadsGetByIdReq,
     ThreadsListReq,
     ThreadsRetryAfterItemReq,
+    ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
     ThreadsUpdateReq,
     ThreadUpdateParams,
@@ -208,6 +216,61 @@ class ChatKitClient:
                 task.cancel()
         return True
 
+    # -- actions and structured input (actions.py decides when to call these) -------------
+
+    def custom_action(self, action: Action[str, Any], item_id: str | None) -> asyncio.Task[Turn]:
+        """Start ``threads.custom_action``: a response like any other."""
+        return self._start(
+            ThreadsCustomActionReq(
+                params=ThreadCustomActionParams(
+                    thread_id=self._open_thread_id(), item_id=item_id, action=action
+                )
+            )
+        )
+
+    async def sync_custom_action(
+        self, action: Action[str, Any], item_id: str | None
+    ) -> ThreadItem | None:
+        """``threads.sync_custom_action``; its ``updated_item`` replaces that item in place.
+        Runs beside a streaming response (ChatKit allows it)."""
+        thread_id = self._open_thread_id()
+        raw = await self.request(
+            ThreadsSyncCustomActionReq(
+                params=ThreadCustomActionParams(thread_id=thread_id, item_id=item_id, action=action)
+            )
+        )
+        updated = SyncCustomActionResponse.model_validate(raw).updated_item
+        if updated is not None and thread_id == self.state.thread_id:
+            self.replace_item(updated)
+        return updated
+
+    def add_structured_input(
+        self, item_id: str, submission: StructuredInputSubmission
+    ) -> asyncio.Task[Turn]:
+        """Start ``threads.add_structured_input``: the item is replaced, then the server
+        responds."""
+        return self._start(
+            ThreadsAddStructuredInputReq(
+                params=ThreadAddStructuredInputParams(
+                    thread_id=self._open_thread_id(), item_id=item_id, input=submission
+                )
+            )
+        )
+
+    def replace_item(self, item: ThreadItem) -> None:
+        """Show a replaced item outside the running response's stream."""
+        event = ThreadItemReplacedEvent(item=item)
+        self.state.apply(event)
+        self.transport.push({"type": event.type, "item": self.state.item_json(item.id)})
+        self.transport.flush()
+        self._on_commit()
+
+    def _open_thread_id(self) -> str:
+        thread_id = self.state.thread_id
+        if thread_id is None:
+            raise ValueError("no thread is open: send a message or open a thread first")
+        return thread_id
+
     def _start(self, request: BaseReq) -> asyncio.Task[Turn]:
         if self.is_responding:
             raise ChatBusyError(
@@ -248,10 +311,11 @@ class ChatKitClient:
             try:
                 # A pending client tool call that will never be answered: close it.
                 await self._abandon_client_tool_call("cancelled by the user", turn)
+                await self._follow_store(turn)
             except asyncio.CancelledError:
                 _uncancel()  # a cancel from outside while closing it: the turn ends anyway
             except Exception:
-                logger.exception("could not close the pending client tool call")
+                logger.exception("could not bring the chat in line with the store")
         except ClientToolLoopError as exc:
             logger.error("%s", exc)
             await self._abandon_client_tool_call(str(exc), turn)
@@ -383,6 +447,22 @@ class ChatKitClient:
             params=ThreadAddClientToolOutputParams(thread_id=self.state.thread.id, result=result)
         )
 
+    async def _follow_store(self, turn: Turn) -> None:
+        """After a cancel, which may land between any two store writes of the server
+        (before it told us, or before it did what we already showed, e.g. a retry's
+        deletions): if the newest items differ from the store's, show the store's."""
+        thread = self.state.thread
+        if thread is None:
+            return
+        self._finish_pending(turn)
+        page = await self._items_page(thread.id, after=None)
+        stored = [item.id for item in reversed(page.data)]
+        loaded = list(self.state.items)
+        if loaded[-len(stored) :] == stored and (stored or not loaded):
+            return
+        self.state.reset(thread, list(reversed(page.data)), page.has_more)
+        self.transport.snapshot(self.view_state())
+
     def _drop_pending_calls_the_server_will_delete(self, request: BaseReq) -> None:
         """When a client tool output arrives, the SDK completes the last pending call and
         deletes any other pending one without an event: drop those here and in every view."""
@@ -397,14 +477,22 @@ class ChatKitClient:
             self._remove_items(pending)
 
     async def _abandon_client_tool_call(self, reason: str, turn: Turn) -> None:
-        """Close a pending call we will not resume, so it never dangles in the thread."""
+        """Close a pending call we will not resume, so it never dangles in the thread.
+
+        The store decides: a cancel may land after the tool answered here (the chat shows
+        the call completed) but before the server stored the answer."""
         thread_id = self.state.thread_id
         last = self.state.item(next(reversed(self.state.items))) if self.state.items else None
-        if (
-            thread_id is None
-            or not isinstance(last, ClientToolCallItem)
-            or last.status != "pending"
-        ):
+        if thread_id is None or not isinstance(last, ClientToolCallItem):
+            return
+        try:
+            stored = await self.server.store.load_item(thread_id, last.id, self.context)
+        except NotFoundError:
+            return
+        if not isinstance(stored, ClientToolCallItem) or stored.status != "pending":
+            return
+        if last.status == "completed":
+            await self.server.store.save_item(thread_id, last, self.context)  # its answer
             return
         closed = last.model_copy(update={"status": "completed", "output": {"error": reason}})
         await self.server.store.save_item(thread_id, closed, self.context)

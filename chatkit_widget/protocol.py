@@ -12,8 +12,10 @@ Kernel → view (custom messages):
 - ``snapshot``: ``{"type": "snapshot", "seq": n, "state": ViewState}``; replaces a view's
   state entirely. Sent in answer to ``sync``, and when the active thread changes.
 - ``reply``: ``{"type": "reply", "request_id": id, "ok": bool, "result"|"error": ...}``;
-  answers a view's ``request``. Binary results (an attachment's bytes) travel as the
-  message's buffers, never as base64 inside the JSON.
+  answers a view's ``request``, and a view's ``action`` / ``answer`` carrying a
+  ``request_id`` once everything it started has ended (a streaming response can take
+  minutes, so views wait for these replies without a timeout). Binary results (an
+  attachment's bytes) travel as the message's buffers, never as base64 inside the JSON.
 - ``composer``: ``{"type": "composer", "command": "set_value" | "focus", ...}``; the
   Python composer API (``set_composer_value``, ``focus_composer``) for every view.
 
@@ -39,7 +41,7 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 # The ChatKit event that carries a streamed text fragment; the transport coalesces these.
 TEXT_DELTA = "assistant_message.content_part.text_delta"
@@ -172,8 +174,43 @@ class Request(_ViewMessage):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class WidgetAction(_ViewMessage):
+    """A widget's action fired (a click, a form submit, a changed select…).
+
+    ``action`` is the widget's ChatKit ``ActionConfig`` JSON (``type``, ``payload``,
+    ``handler``, ``loadingBehavior``, ``streaming``); ``item_id`` is the sending
+    ``WidgetItem``. With a ``request_id``, a ``reply`` follows when the action's response
+    (or Python handler) has ended, so the view can end its loading state.
+    """
+
+    type: Literal["action"]
+    action: dict[str, Any]
+    item_id: str | None = None
+    request_id: str | None = None
+
+
+class Answer(_ViewMessage):
+    """Submit (or skip) a pending structured input: ``answers`` maps question ids to values."""
+
+    type: Literal["answer"]
+    item_id: str
+    answers: dict[str, list[str]] = Field(default_factory=dict)
+    skipped: bool = False
+    request_id: str | None = None
+
+
 ViewMessage = Annotated[
-    Sync | Send | Cancel | Retry | NewThread | OpenThread | Feedback | EntityClick | Request,
+    Sync
+    | Send
+    | Cancel
+    | Retry
+    | NewThread
+    | OpenThread
+    | Feedback
+    | EntityClick
+    | Request
+    | WidgetAction
+    | Answer,
     Field(discriminator="type"),
 ]
 

@@ -15,9 +15,10 @@ import traitlets
 from chatkit.server import ChatKitServer
 from chatkit.store import Store
 from chatkit.types import ThreadItem, ThreadMetadata, UserMessageTextContent
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import protocol
+from .actions import ActionFailed, Actions
 from .attachments import LocalAttachmentStore
 from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
@@ -146,6 +147,7 @@ class ChatKitWidget(anywidget.AnyWidget):
             on_responding=lambda value: self.set_trait("is_responding", value),
             on_commit=self._commit,
         )
+        self._actions = Actions(self._client)
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
@@ -300,6 +302,56 @@ class ChatKitWidget(anywidget.AnyWidget):
     async def send_feedback(self, item_ids: list[str], kind: str) -> None:
         """Thumbs up (``"positive"``) or down (``"negative"``) on items of the active thread."""
         await self._client.feedback(item_ids, kind)
+
+    async def send_action(
+        self,
+        type: str,
+        payload: Any = None,
+        *,
+        item_id: str | None = None,
+        streaming: bool = True,
+    ) -> Turn:
+        """Send a custom action to the server (ChatKit.js's ``sendCustomAction``).
+
+        ``item_id``: the sending widget item, passed to ``server.action()`` as ``sender``.
+        ``streaming=False`` calls ``server.sync_action()`` instead; its updated item
+        replaces that item in place (allowed while another response runs).
+        """
+        self._bind_loop()
+        await self.ready()
+        return await self._actions.send(type, payload, item_id=item_id, streaming=streaming)
+
+    async def perform_action(
+        self, action: dict[str, Any] | BaseModel, *, item_id: str | None = None
+    ) -> None:
+        """Run a widget's action as if the user clicked it in a view: ``action`` is its
+        ``ActionConfig`` (or that JSON), routed by ``handler`` and ``streaming`` exactly as a
+        click is. For headless runs (tests, scripts, notebooks run by nbval); raises
+        ``ActionFailed`` where a view would show a notice."""
+        self._bind_loop()
+        await self.ready()
+        config = action.model_dump() if isinstance(action, BaseModel) else dict(action)
+        await self._actions.from_view(config, item_id)
+
+    def on_action(self, type: str) -> Callable[[F], F]:
+        """Decorator: ``handler(action, sender)`` runs for widget actions of ``type`` whose
+        ``handler`` is ``"client"`` (ChatKit.js's ``widgets.onAction``); ``sender`` is the
+        ``WidgetItem`` that fired it. May be async, and may chain to the server with
+        ``await chat.send_action(...)``."""
+        return self._actions.on_action(type)
+
+    async def answer(
+        self,
+        item_id: str,
+        answers: dict[str, str | list[str]] | None = None,
+        *,
+        skip: bool = False,
+    ) -> Turn:
+        """Answer a pending structured input (``{question_id: value(s)}``), or skip it;
+        returns the server's continued response."""
+        self._bind_loop()
+        await self.ready()
+        return await self._actions.answer(item_id, answers, skip=skip)
 
     def cancel(self) -> bool:
         """Stop the running response; returns whether one was running. Safe at any point
@@ -537,6 +589,7 @@ class ChatKitWidget(anywidget.AnyWidget):
                     f"A message from the chat view was too large (about {size:,} characters; "
                     f"the limit is {MAX_VIEW_MESSAGE_CHARS:,}) and was ignored.",
                 )
+                self._refuse_reply(loop, content, "message too large")
             return
         try:
             message = protocol.view_message_adapter.validate_python(content)
@@ -548,6 +601,8 @@ class ChatKitWidget(anywidget.AnyWidget):
             logger.error(
                 "rejected a malformed message from a view: %s (%s)", clip(content), clip(errors)
             )
+            if loop is not None:
+                self._refuse_reply(loop, content, "malformed message")
             return
         if loop is None:
             logger.error("no event loop to handle %s", clip(content))
@@ -560,6 +615,14 @@ class ChatKitWidget(anywidget.AnyWidget):
             self._handle_view_message(*args)
         else:
             loop.call_soon_threadsafe(self._handle_view_message, *args)
+
+    def _refuse_reply(self, loop: asyncio.AbstractEventLoop, content: Any, error: str) -> None:
+        """A refused message that expected a reply still gets one: the view waits for it
+        (without a timeout, for actions) to end a loading state."""
+        request_id = content.get("request_id") if isinstance(content, dict) else None
+        if isinstance(request_id, str) and len(request_id) <= 100:
+            reply = {"type": "reply", "request_id": request_id, "ok": False, "error": error}
+            loop.call_soon_threadsafe(self._send_to_views, reply)
 
     def _handle_view_message(
         self, message: protocol.ViewMessage, buffers: list[Any] | None = None
@@ -587,6 +650,18 @@ class ChatKitWidget(anywidget.AnyWidget):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
                     self._spawn(self._answer(message, buffers or []), f"answer {message.method!r}")
+                case protocol.WidgetAction(action=action, item_id=item_id):
+                    self._spawn_replying(
+                        self._actions.from_view(action, item_id),
+                        message.request_id,
+                        f"run the action {clip(repr(action.get('type')))}",
+                    )
+                case protocol.Answer(item_id=item_id, answers=answers, skipped=skipped):
+                    self._spawn_replying(
+                        self._actions.answer(item_id, None if skipped else answers, skip=skipped),
+                        message.request_id,
+                        "submit the answers",
+                    )
         except (ChatBusyError, ValueError) as exc:
             self._report_now(str(exc))
 
@@ -668,6 +743,28 @@ class ChatKitWidget(anywidget.AnyWidget):
             except Exception as exc:
                 logger.error("could not %s: %s", what, clip(str(exc)))
                 self._report_now(f"Could not {what}: {clip(str(exc))}")
+
+        asyncio.get_running_loop().create_task(run())
+
+    def _spawn_replying(self, coro: Any, request_id: str | None, what: str) -> None:
+        """Run ``coro``; then reply to ``request_id`` (the view's loading state ends)."""
+
+        async def run() -> None:
+            reply: dict[str, Any] = {"type": "reply", "request_id": request_id, "ok": True}
+            try:
+                await coro
+            except ActionFailed as exc:  # logged where it happened
+                self._report(str(exc))
+                reply = {**reply, "ok": False, "error": str(exc)}
+            except Exception as exc:
+                text = clip(str(exc))  # may echo what a view sent
+                logger.error("could not %s: %s", what, text)
+                self._report(f"Could not {what}: {text}")
+                reply = {**reply, "ok": False, "error": f"{type(exc).__name__}: {text}"}
+            finally:
+                self._transport.flush()
+                if request_id is not None:
+                    self._send_to_views(reply)
 
         asyncio.get_running_loop().create_task(run())
 

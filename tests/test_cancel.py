@@ -99,8 +99,8 @@ async def assert_consistent(chat: ChatKitWidget) -> None:
     assert framing == [RESPONSE_START, RESPONSE_END] * (len(framing) // 2) and framing
     if chat.thread_id is not None:
         page = await chat.server.store.load_thread_items(chat.thread_id, None, 100, "asc", {})
-        stored = [i.id for i in page.data if i.type not in HIDDEN]
-        assert [i.id for i in chat.items] == stored
+        stored = [(i.id, getattr(i, "status", None)) for i in page.data if i.type not in HIDDEN]
+        assert [(i.id, getattr(i, "status", None)) for i in chat.items] == stored
         assert not [i for i in chat.items if getattr(i, "status", None) == "pending"]
 
 
@@ -293,4 +293,42 @@ async def test_cancel_twice_is_harmless():
     turn = await asyncio.wait_for(task, 5)
     assert turn.cancelled is True and fired == ["start", "end"]
     await settle(0.3)
+    await assert_consistent(chat)
+
+
+async def test_cancel_right_after_retry_keeps_the_items_the_server_kept():
+    chat = ChatKitWidget(ScriptedServer())
+    await chat.send("one")
+    await chat.send("two")
+    before = [i.id for i in chat.items]
+    task = asyncio.create_task(chat.retry_after_item(chat.items[0].id))
+    await asyncio.sleep(0)
+    assert chat.cancel() is True
+    turn = await asyncio.wait_for(task, 5)
+    assert turn.cancelled is True
+    assert [i.id for i in chat.items] == before  # the server never deleted them
+    await assert_consistent(chat)
+
+
+async def test_cancel_after_the_tool_answered_but_before_the_server_stored_it():
+    class SlowLoads(MemoryStore):
+        async def load_thread(self, thread_id, context):  # type: ignore[override]
+            await asyncio.sleep(0.2)  # the SDK's first step on a client tool output
+            return await super().load_thread(thread_id, context)
+
+    server = ToolServer()
+    server.store = SlowLoads()
+    chat = ChatKitWidget(server)
+    chat.client_tool("lookup")(lambda: {"answer": 42})
+    fired = watch(chat)
+
+    def answered() -> bool:
+        return any(
+            isinstance(i, ClientToolCallItem) and i.status == "completed" for i in chat.items
+        )
+
+    turn = await cancel_when(chat, answered)
+    assert turn.cancelled is True and fired == ["start", "end"]
+    [call] = [i for i in chat.items if isinstance(i, ClientToolCallItem)]
+    assert call.output == {"answer": 42}  # the answer the tool gave is what is kept
     await assert_consistent(chat)

@@ -10,6 +10,7 @@
 
 import type { Token, Tokens } from "marked";
 import { highlight } from "./highlight";
+import { type MathToken, mathNode } from "./math";
 import { guardImage, inertDocument, isSafeAttribute, type SanitizeContext, safeClasses } from "./sanitize";
 
 class Unbuildable extends Error {}
@@ -85,6 +86,10 @@ function block(parent: Node, token: Token, context: SanitizeContext): void {
     case "code":
       parent.appendChild(code(token as Tokens.Code));
       break;
+    case "mathBlock":
+      // As math.ts's renderer: the formula's node, then a newline.
+      parent.appendChild(mathNode((token as MathToken).text, true));
+      break;
     default:
       throw new Unbuildable(token.type); // html, or an extension's token
   }
@@ -113,6 +118,9 @@ function inline(parent: Node, tokens: Token[] | undefined, context: SanitizeCont
         break;
       case "br":
         parent.appendChild(element("br"));
+        break;
+      case "math":
+        parent.appendChild(mathNode((token as MathToken).text, (token as MathToken).display));
         break;
       case "checkbox":
         checkbox(parent, token as Tokens.Checkbox);

@@ -140,6 +140,8 @@ export interface StructuredInput {
   question: string;
   description?: string;
   options?: { value: string }[];
+  /** Multiple choice: more than one value may be chosen. */
+  multiple?: boolean;
   answer?: { values?: string[]; skipped?: boolean };
 }
 export interface StructuredInputItem extends ItemBase {

@@ -20,8 +20,25 @@ hljs.registerAliases(["javascript", "js", "jsx", "mjs", "cjs", "node"], { langua
 hljs.registerAliases(["shell", "console", "shellsession", "sh"], { languageName: "bash" });
 hljs.registerAliases(["py3", "python3", "ipython"], { languageName: "python" });
 
+let suspended = 0;
+
+/**
+ * Run `render` with highlighting off: code renders as plain text (same element, same
+ * classes). Streaming renders the block being written this way, and highlights a block
+ * once it is finished, when the browser is idle (see StreamingMarkdown).
+ */
+export function withoutHighlighting<T>(render: () => T): T {
+  suspended++;
+  try {
+    return render();
+  } finally {
+    suspended--;
+  }
+}
+
 /** Highlighted HTML for `code` (already escaped), or null for a language we do not know. */
 export function highlight(code: string, lang: string): string | null {
+  if (suspended) return null;
   const name = lang.trim().toLowerCase();
   if (!name || !hljs.getLanguage(name)) return null;
   try {

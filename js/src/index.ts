@@ -3,8 +3,11 @@
 
 import { h, render as renderPreact } from "preact";
 import { App } from "./components/App";
+import { WidgetFallback } from "./components/Items";
+import { WidgetRootView } from "./widgets";
 import { renderWhole, renderWholeBuilt } from "./markdown";
 import { perfHook } from "./perf";
+import type { WidgetNode } from "./chatkit";
 import type { AnyModel } from "./protocol";
 import { createStore, type Store } from "./store";
 import "./styles.css";
@@ -25,11 +28,19 @@ function findStore(model: AnyModel): Store | undefined {
   return undefined;
 }
 
+/** A widget root as the benchmark times it: rich, or as the plain-text fallback. */
+function renderWidgetForPerf(widget: unknown, host: HTMLElement, asText: boolean): void {
+  const node = widget as WidgetNode;
+  const item = { id: "bench", thread_id: "bench", created_at: "", type: "widget" as const, widget: node };
+  renderPreact(asText ? h(WidgetFallback, { item }) : h(WidgetRootView, { widget: node, itemId: "bench" }), host);
+}
+
 function initialize({ model }: { model: AnyModel }) {
   const perf = perfHook();
   if (perf) {
     perf.renderWhole = (text) => renderWhole(text);
     perf.renderWholeBuilt = (text) => renderWholeBuilt(text);
+    perf.renderWidget = (widget, host, asText) => renderWidgetForPerf(widget, host, asText);
   }
   const entry = { model, store: createStore(model) };
   stores.add(entry);

@@ -8,7 +8,10 @@
 
 import { Marked, type Token, type Tokens, type TokensList } from "marked";
 import { buildBlocks } from "./blocks";
-import { highlight } from "./highlight";
+import { highlight, withoutHighlighting } from "./highlight";
+import { fillMathPlaceholders, mathExtension, mathSpanEnd } from "./math";
+import { perfCounters, perfOff } from "./perf";
+import "./streaming.css";
 import { type SanitizeContext, sanitize } from "./sanitize";
 
 type Links = TokensList["links"];
@@ -24,6 +27,7 @@ md.use({
     },
   },
 });
+md.use(mathExtension());
 
 /** marked's block lexer with the view's options (exported for tests). */
 export function lex(src: string, links: Links = {}): TokensList {
@@ -38,7 +42,11 @@ export function lex(src: string, links: Links = {}): TokensList {
  * the tokens (blocks.ts), or, for raw HTML, marked's HTML through the sanitizer.
  */
 export function renderTokens(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
-  const fragment = buildBlocks(tokens, context) ?? sanitize(md.parser(tokens), context);
+  let fragment = buildBlocks(tokens, context);
+  if (!fragment) {
+    fragment = sanitize(md.parser(tokens), context);
+    fillMathPlaceholders(fragment);
+  }
   decorateCodeBlocks(fragment);
   return fragment;
 }
@@ -46,11 +54,12 @@ export function renderTokens(tokens: Token[], context: SanitizeContext = {}): Do
 /** Render block tokens the conventional way: marked's HTML, then the sanitizer. */
 export function renderTokensAsHtml(tokens: Token[], context: SanitizeContext = {}): DocumentFragment {
   const fragment = sanitize(md.parser(tokens), context);
+  fillMathPlaceholders(fragment);
   decorateCodeBlocks(fragment);
   return fragment;
 }
 
-const CLOSED_BY_BLANK_LINE = new Set(["paragraph", "heading", "table", "blockquote", "hr"]);
+const CLOSED_BY_BLANK_LINE = new Set(["paragraph", "heading", "table", "blockquote", "hr", "mathBlock"]);
 
 /** `tokens[index]` cannot continue: a blank line separates it from the block at `next`. */
 function endsAtBlankLine(tokens: Token[], index: number, next: number): boolean {
@@ -108,6 +117,28 @@ interface FrozenBlock {
   node: HTMLElement | null;
   /** How many link definitions were known when it rendered (a later one may change it). */
   linkCount: number;
+  /** Its token, while its code still waits to be highlighted. */
+  unhighlighted?: Token;
+}
+
+/** A block that may hold fenced code (the only code that gets highlighted). */
+const FENCE = /(^|\n)[ \t>*+\-\d.)]*(```|~~~)/;
+
+type IdleHandle = { cancel(): void };
+
+/** Run `task` when the browser is idle (or within a second); setTimeout where unsupported. */
+function whenIdle(task: (deadline: { timeRemaining(): number; didTimeout: boolean }) => void): IdleHandle {
+  const w = globalThis as {
+    requestIdleCallback?: (cb: typeof task, options?: { timeout: number }) => number;
+    cancelIdleCallback?: (handle: number) => void;
+  };
+  if (w.requestIdleCallback && w.cancelIdleCallback) {
+    const handle = w.requestIdleCallback(task, { timeout: 1000 });
+    const cancel = w.cancelIdleCallback;
+    return { cancel: () => cancel(handle) };
+  }
+  const timer = setTimeout(() => task({ timeRemaining: () => 8, didTimeout: true }), 50);
+  return { cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -123,6 +154,9 @@ export class StreamingMarkdown {
   private links: Links = {};
   /** The unfinished blocks after the frozen ones, one element per top-level token. */
   private tail: { raw: string; node: HTMLElement }[] = [];
+  /** Frozen blocks whose code renders plain until the browser is idle (off the hot path). */
+  private toHighlight: FrozenBlock[] = [];
+  private idle: IdleHandle | null = null;
 
   constructor(
     readonly root: HTMLElement,
@@ -144,6 +178,7 @@ export class StreamingMarkdown {
 
   /** Forget everything (the sanitize context changed, e.g. new image domains). */
   reset(): void {
+    this.cancelHighlighting();
     this.frozen = [];
     this.frozenLength = 0;
     this.links = {};
@@ -154,10 +189,57 @@ export class StreamingMarkdown {
   }
 
   dispose(): void {
+    this.cancelHighlighting();
     this.root.removeEventListener("click", onCopyClick);
   }
 
+  /** Highlight the frozen blocks still waiting for it, now (the final render does). */
+  flushHighlighting(): void {
+    this.highlightPending(() => true);
+  }
+
+  private cancelHighlighting(): void {
+    this.idle?.cancel();
+    this.idle = null;
+    this.toHighlight = [];
+  }
+
+  private highlightPending(more: () => boolean): void {
+    while (this.toHighlight.length && more()) {
+      const block = this.toHighlight.shift() as FrozenBlock;
+      const token = block.unhighlighted;
+      block.unhighlighted = undefined;
+      if (!token || !block.node || !this.frozen.includes(block)) continue;
+      morphChildren(block.node, renderTokens([token], this.context()));
+    }
+  }
+
+  private scheduleHighlighting(): void {
+    if (this.idle || !this.toHighlight.length) return;
+    this.idle = whenIdle((deadline) => {
+      this.idle = null;
+      // Within the idle period, leaving room for the next frame; at least one block.
+      let first = true;
+      this.highlightPending(() => {
+        const go = first || deadline.timeRemaining() > 4;
+        first = false;
+        return go;
+      });
+      this.scheduleHighlighting();
+    });
+  }
+
   private advance(): void {
+    // Highlighting (fenced code) is off the hot path: the block being written renders its
+    // code plain, and a finished block is highlighted when the browser is idle.
+    if (perfOff("lazy-highlight")) this.advanceNow();
+    else withoutHighlighting(() => this.advanceNow());
+    this.scheduleHighlighting();
+  }
+
+  private advanceNow(): void {
+    const counters = perfCounters();
+    const began = counters ? performance.now() : 0;
     const tokens = lex(this.text.slice(this.frozenLength), this.links);
     Object.assign(this.links, tokens.links);
     // A block is finished once two more non-blank blocks follow it: the block right
@@ -168,8 +250,14 @@ export class StreamingMarkdown {
     // block follow is finished already (so it is not lexed again on every update).
     const [previous, last] = solid.slice(-2);
     if (previous !== undefined && last !== undefined && endsAtBlankLine(tokens, previous, last)) firstOpen = last;
+    const tail = this.closeTail(tokens.slice(firstOpen));
+    const parsed = counters ? performance.now() : 0;
     for (const token of tokens.slice(0, firstOpen)) this.freeze(token);
-    this.renderTail(tokens.slice(firstOpen));
+    this.renderTail(tail);
+    if (counters) {
+      counters.parse += parsed - began;
+      counters.dom += performance.now() - parsed;
+    }
   }
 
   private finish(): void {
@@ -191,6 +279,8 @@ export class StreamingMarkdown {
     }
     for (const block of this.frozen.slice(keep)) block.node?.remove();
     this.frozen = this.frozen.slice(0, keep);
+    // What stays is final: its code gets highlighted now, as a one-shot render has it.
+    this.flushHighlighting();
     this.frozenLength = this.frozen.reduce((sum, block) => sum + block.raw.length, 0);
     this.links = tokens.links;
     this.dropTail(0);
@@ -211,12 +301,18 @@ export class StreamingMarkdown {
       this.stats.frozenRenders++;
       this.root.insertBefore(node, this.tail[0]?.node ?? null);
     }
-    this.frozen.push({ raw: token.raw, node, linkCount: Object.keys(this.links).length });
+    const block: FrozenBlock = { raw: token.raw, node, linkCount: Object.keys(this.links).length };
+    if (node && !this.done && !perfOff("lazy-highlight") && FENCE.test(token.raw)) {
+      block.unhighlighted = token;
+      this.toHighlight.push(block);
+    }
+    this.frozen.push(block);
     this.frozenLength += token.raw.length;
   }
 
 
-  private renderTail(open: Token[]): void {
+  /** The unfinished blocks' tokens, as they show: the block being written closed. */
+  private closeTail(open: Token[]): Token[] {
     // Only the block being written needs closing (an open fence is one code token, and the
     // paragraph being written is in the last block): lex just that block again, closed.
     let last = open.length - 1;
@@ -229,6 +325,10 @@ export class StreamingMarkdown {
       if (closed === writing.raw) tokens.push(writing);
       else if (closed.trim()) tokens.push(...lex(closed, this.links).filter((token) => token.type !== "space"));
     }
+    return tokens;
+  }
+
+  private renderTail(tokens: Token[]): void {
     // Only the blocks whose text changed render again (usually just the last one), and
     // they are patched rather than replaced: most of a growing block is what it was a
     // moment ago, and every new element costs a style recalculation against JupyterLab's
@@ -355,6 +455,16 @@ function closeInline(text: string): string {
   let code: OpenMarker | null = null;
   while (i < text.length) {
     const ch = text[i] as string;
+    if (ch === "$" || (ch === "\\" && (text[i + 1] === "(" || text[i + 1] === "["))) {
+      // Math: markers inside a closed formula are TeX, not markdown. An unfinished one
+      // shows as text; past an unfinished `$$`, `\(` or `\[` nothing is closed either.
+      const end = mathSpanEnd(text, i);
+      if (end !== -1) {
+        i = end;
+        continue;
+      }
+      if (ch === "\\" || text[i + 1] === "$") break;
+    }
     if (ch === "\\") {
       i += 2;
       continue;

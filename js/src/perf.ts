@@ -25,11 +25,40 @@ export interface PerfHook {
   renderWhole?: (text: string) => DocumentFragment;
   /** Set by the view: a whole text at once through the view's own block builder. */
   renderWholeBuilt?: (text: string) => DocumentFragment;
+  /** Set by the view: render a widget root into `host` (or, `asText`, the text fallback). */
+  renderWidget?: (widget: unknown, host: HTMLElement, asText: boolean) => void;
+  /**
+   * Set by the benchmark: improvements to switch off (by name, see `perfOff`), so one run
+   * measures the view with and without them.
+   */
+  off?: Record<string, boolean>;
+  /** Filled by the view: milliseconds spent in markdown's parse and DOM-update steps. */
+  counters?: PerfCounters;
+}
+
+export interface PerfCounters {
+  /** Lexing and closing the unfinished markdown. */
+  parse: number;
+  /** Building the changed blocks' nodes and putting them in the page. */
+  dom: number;
 }
 
 export function perfHook(): PerfHook | undefined {
   const hook = (globalThis as { __ckwPerf?: PerfHook }).__ckwPerf;
   return hook && typeof hook.record === "function" ? hook : undefined;
+}
+
+/** True when the benchmark switched the improvement `name` off (never outside benchmarks). */
+export function perfOff(name: string): boolean {
+  return perfHook()?.off?.[name] === true;
+}
+
+/** The markdown step counters, when a benchmark is listening (else undefined: no timing). */
+export function perfCounters(): PerfCounters | undefined {
+  const hook = perfHook();
+  if (!hook) return undefined;
+  hook.counters ??= { parse: 0, dom: 0 };
+  return hook.counters;
 }
 
 /** Record `message`'s timings. Preact renders in a microtask queued while the state was set. */

@@ -6,7 +6,7 @@
 
 import type { ErrorEvent, ProgressUpdateEvent, StreamOptions, Thread, ThreadItem, ThreadStreamEvent } from "./chatkit";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The ChatKit event that carries a streamed text fragment; the transport coalesces these. */
 export const TEXT_DELTA = "assistant_message.content_part.text_delta";
@@ -133,7 +133,48 @@ export interface Request {
   params: Record<string, unknown>;
 }
 
-export type ViewMessage = Sync | Send | Cancel | Retry | NewThread | OpenThread | Feedback | EntityClick | Request;
+/** A widget's ChatKit ActionConfig (`chatkit/actions.py`), as the widget JSON carries it. */
+export interface ActionConfig {
+  type: string;
+  payload?: unknown;
+  handler?: "client" | "server";
+  loadingBehavior?: "auto" | "none" | "self" | "container";
+  streaming?: boolean;
+}
+
+/**
+ * A widget's action fired (a click, a form submit, a changed select…). With a `request_id`,
+ * a `reply` follows once the action's response (or Python handler) has ended: a streaming
+ * response can take minutes, so this reply is awaited without a timeout.
+ */
+export interface WidgetAction {
+  type: "action";
+  action: ActionConfig;
+  /** The sending WidgetItem. */
+  item_id: string | null;
+  request_id?: string;
+}
+/** Submit (or skip) a pending structured input; `answers` maps question ids to values. */
+export interface Answer {
+  type: "answer";
+  item_id: string;
+  answers: Record<string, string[]>;
+  skipped: boolean;
+  request_id?: string;
+}
+
+export type ViewMessage =
+  | Sync
+  | Send
+  | Cancel
+  | Retry
+  | NewThread
+  | OpenThread
+  | Feedback
+  | EntityClick
+  | Request
+  | WidgetAction
+  | Answer;
 
 /** The request methods the kernel answers, with their params and results. */
 export interface RequestMethods {

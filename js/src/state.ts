@@ -232,6 +232,12 @@ function withPart(
 
 function mapNode(node: WidgetNode, id: string, fn: (node: WidgetNode) => WidgetNode): WidgetNode {
   if (node.id === id || node.key === id) return fn(node);
+  // A Transition (or a dynamic component) holds one child rather than a list.
+  const single: unknown = node.children;
+  if (isObject(single)) {
+    const next = mapNode(single as WidgetNode, id, fn);
+    return next === single ? node : { ...node, children: next as unknown as WidgetNode[] };
+  }
   if (!Array.isArray(node.children)) return node;
   let changed = false;
   const children = node.children.map((child) => {

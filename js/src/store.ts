@@ -2,9 +2,10 @@
 // of kernel messages into it (batches through the reducer, snapshots, request replies).
 
 import { batch as batchSignals, computed, type ReadonlySignal, signal } from "@preact/signals";
-import type { ThreadItem } from "./chatkit";
+import type { StructuredInputItem, ThreadItem } from "./chatkit";
 import { type Options, OPTION_NAMES, readOptions } from "./options";
 import {
+  type ActionConfig,
   type AnyModel,
   type BatchMessage,
   type ComposerMessage,
@@ -80,6 +81,9 @@ export function createStore(model: AnyModel) {
     }
     return known;
   }
+  /** The structured input waiting for the user's answers (it takes the composer's place). The
+   * same object while it is, so the app does not re-render per streamed batch. */
+  const structuredInput = computed(() => pendingStructuredInput(state.value.items));
   const itemSignals = new Map<string, ReadonlySignal<ThreadItem | undefined>>();
 
   let lastSeq: number | null = null;
@@ -102,15 +106,34 @@ export function createStore(model: AnyModel) {
   }
   const pending = new Map<string, Pending>();
 
-  function post(message: ViewMessage, buffers?: ArrayBuffer[]): void {
+  function post(message: ViewMessage, buffers?: ArrayBuffer[]): boolean {
     try {
       // Bytes go as binary buffers of the comm message, never as base64 in the JSON.
       if (buffers && buffers.length) model.send(message, undefined, buffers);
       else model.send(message);
+      return true;
     } catch (error) {
       // No kernel (a saved notebook): the view still shows the committed transcript.
       console.warn("chatkit-widget: cannot reach the kernel", error);
+      return false;
     }
+  }
+
+  /**
+   * Post an action or answer and wait for the kernel's reply, sent when everything it
+   * started has ended. No timeout: a streaming response may rightly run for minutes (Stop
+   * ends it, and the kernel replies even when it fails). Resolves with whether it
+   * succeeded and never rejects: the caller's loading state must always end.
+   */
+  function untilDone(message: (request_id: string) => ViewMessage): Promise<boolean> {
+    const request_id = newId();
+    return new Promise<boolean>((resolve) => {
+      pending.set(request_id, { resolve: () => resolve(true), reject: () => resolve(false), timer: undefined });
+      if (!post(message(request_id))) {
+        pending.delete(request_id);
+        resolve(false);
+      }
+    });
   }
 
   function sync(): void {
@@ -296,6 +319,7 @@ export function createStore(model: AnyModel) {
     responding,
     canCancel,
     outline,
+    structuredInput,
     /** One item of the thread, followed as it streams. */
     item(id: string): ReadonlySignal<ThreadItem | undefined> {
       let found = itemSignals.get(id);
@@ -357,6 +381,16 @@ export function createStore(model: AnyModel) {
       composerListeners.add(listener);
       return () => composerListeners.delete(listener);
     },
+    /**
+     * A widget's action fired on the item `itemId`. The promise settles when the action's
+     * response has ended (a server action), its Python handler returned (`handler:
+     * "client"`), or its updated item arrived (`streaming: false`); failures too.
+     */
+    widgetAction: (action: ActionConfig, itemId: string | null): Promise<boolean> =>
+      untilDone((request_id) => ({ type: "action", action, item_id: itemId, request_id })),
+    /** Submit answers to (or skip) a pending structured input; settles when the response ends. */
+    answer: (itemId: string, answers: Record<string, string[]>, skipped = false): Promise<boolean> =>
+      untilDone((request_id) => ({ type: "answer", item_id: itemId, answers: skipped ? {} : answers, skipped, request_id })),
     onEffect(listener: (effect: Effect) => void): () => void {
       effectListeners.add(listener);
       return () => effectListeners.delete(listener);
@@ -379,6 +413,17 @@ export function createStore(model: AnyModel) {
       composerListeners.clear();
     },
   };
+}
+
+/** The newest pending structured input of the thread, if any. */
+export function pendingStructuredInput(items: readonly ThreadItem[]): StructuredInputItem | null {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.type === "structured_input" && (item.status ?? "pending") === "pending" && Array.isArray(item.inputs)) {
+      return item;
+    }
+  }
+  return null;
 }
 
 /** Nothing the list draws differs (streaming items' text aside: they are stubs). */

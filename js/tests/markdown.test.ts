@@ -19,6 +19,11 @@ const DOCUMENTS: Record<string, string> = {
     "- Throughput rose.\n- Errors are grouped:\n  - schema (`TypeError`)\n  - missing keys\n\n1. Check out `v1`.\n2. Run it.\n\n" +
     "```python\ndef f(rows):\n    for r in rows:\n        yield r\n```\n\n| step | count |\n| --- | ---: |\n| a | 1 |\n| b | 2 |\n\n" +
     "> Note: tune both.\n\n---\n\nDone.\n",
+  math:
+    "Euler: $e^{i\\pi} + 1 = 0$, with a thin space $a\\,b$ and \\(x_1 + y_{2}\\).\n\n" +
+    "$$\n\\int_0^1 x^2\\,dx = \\frac{1}{3}\n$$\n\n" +
+    "It costs $5 and $10, not $x$5.\n\n\\[\n\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}\n\\]\n\n" +
+    "- item with $\\alpha_i$ and *em*\n- `$not math$` in code\n\nInline display $$E = mc^2$$ here.\n",
 };
 
 function chunks(text: string, size: number): string[] {
@@ -155,6 +160,31 @@ describe("streaming markdown", () => {
   it("resolves a reference defined after its use once the stream is done", () => {
     const rendered = stream(DOCUMENTS.forwardRef as string).root;
     expect(rendered.querySelector("a")?.getAttribute("href")).toBe("https://example.com/docs");
+  });
+
+  it("keeps highlighting off the hot path: plain while streaming, highlighted once idle", async () => {
+    const code = "```python\ndef f(x):\n    return x + 1\n```";
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update(`Intro.\n\n${code.slice(0, 30)}`, false);
+    expect(renderer.root.querySelector("pre code")?.textContent).toContain("def f(x)");
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // being written: plain
+    renderer.update(`Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more`, false);
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // finished, not yet idle
+    const shown = renderer.root.querySelector("pre code");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(renderer.root.querySelector("code .hljs-keyword")?.textContent).toBe("def");
+    expect(renderer.root.querySelector("pre code")).toBe(shown); // patched in place
+    const text = `Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more.`;
+    renderer.update(text, true);
+    expect(renderer.root.innerHTML).toBe(renderMarkdown(text).innerHTML);
+  });
+
+  it("highlights on the final render what the idle time did not reach", () => {
+    const code = "```python\nx = 1\n```";
+    const text = `${code}\n\nA.\n\nB.\n\n${code}\n\nC.`;
+    const renderer = stream(text, 3); // synchronous: no idle time in between
+    expect(renderer.root.querySelectorAll("code .hljs-number")).toHaveLength(2);
+    expect(renderer.root.innerHTML).toBe(renderMarkdown(text).innerHTML);
   });
 
   it("wraps fenced code with a language label and a copy button", () => {

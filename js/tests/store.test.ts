@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { AssistantMessageItem } from "../src/chatkit";
-import type { BatchEvent, ViewState } from "../src/protocol";
-import { PROTOCOL_VERSION } from "../src/protocol";
+import { type BatchEvent, PROTOCOL_VERSION, type ViewState } from "../src/protocol";
 import { createStore } from "../src/store";
 import { assistant, FakeModel, thread, user } from "./fixtures";
 
@@ -343,5 +342,82 @@ describe("store: without a kernel", () => {
     expect(store.state.value.items.map((item) => item.id)).toEqual(["u1"]);
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
+  });
+});
+
+describe("store: widget actions and structured input", () => {
+  /** Whether a promise has settled yet (after pending microtasks ran). */
+  async function settled(promise: Promise<unknown>): Promise<boolean> {
+    let done = false;
+    void promise.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return done;
+  }
+
+  it("posts the action with its sender and settles only on the matching reply", async () => {
+    vi.useFakeTimers();
+    try {
+      const { model, store } = connected();
+      const action = { type: "cats.pick", payload: { name: "Tom" }, loadingBehavior: "self" as const };
+      const done = store.widgetAction(action, "w1");
+      const sent = model.sent[0] as { type: string; request_id: string; action: unknown; item_id: string };
+      expect(sent).toEqual({ type: "action", action, item_id: "w1", request_id: expect.any(String) });
+      // A streaming response may run for minutes: no timeout settles it.
+      vi.advanceTimersByTime(10 * 60_000);
+      model.receive({ type: "reply", request_id: "someone-else", ok: true });
+      vi.useRealTimers();
+      expect(await settled(done)).toBe(false);
+      model.receive(batch(4, { type: "widget.response_start" }, { type: "widget.response_end" }));
+      expect(await settled(done)).toBe(false);
+      model.receive({ type: "reply", request_id: sent.request_id, ok: true });
+      await expect(done).resolves.toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("settles (without throwing) when the action failed, so the UI unlocks", async () => {
+    const { model, store } = connected();
+    const done = store.widgetAction({ type: "cats.unknown", handler: "client" }, null);
+    const { request_id } = model.sent[0] as { request_id: string };
+    model.receive({ type: "reply", request_id, ok: false, error: "Nothing handles the action" });
+    await expect(done).resolves.toBe(false);
+  });
+
+  it("settles at once when the kernel cannot be reached", async () => {
+    const { model, store } = connected();
+    model.send = () => {
+      throw new Error("no comm");
+    };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await expect(store.widgetAction({ type: "cats.pick" }, "w1")).resolves.toBe(false);
+    warn.mockRestore();
+  });
+
+  it("settles actions in flight when the widget closes", async () => {
+    const { store } = connected();
+    const done = store.widgetAction({ type: "cats.pick" }, "w1");
+    store.dispose();
+    await expect(done).resolves.toBe(false);
+  });
+
+  it("posts structured input answers and a skip, each settled by its reply", async () => {
+    const { model, store } = connected();
+    const answered = store.answer("si_1", { color: ["Black"], toys: ["Ball", "Mouse"] });
+    const skipped = store.answer("si_2", { color: ["ignored"] }, true);
+    const [a, s] = model.sent as [{ request_id: string }, { request_id: string }];
+    expect(a).toEqual({
+      type: "answer",
+      item_id: "si_1",
+      answers: { color: ["Black"], toys: ["Ball", "Mouse"] },
+      skipped: false,
+      request_id: expect.any(String),
+    });
+    expect(s).toEqual({ type: "answer", item_id: "si_2", answers: {}, skipped: true, request_id: expect.any(String) });
+    model.receive({ type: "reply", request_id: s.request_id, ok: true });
+    await expect(skipped).resolves.toBe(true);
+    expect(await settled(answered)).toBe(false);
+    model.receive({ type: "reply", request_id: a.request_id, ok: true });
+    await expect(answered).resolves.toBe(true);
   });
 });

@@ -84,6 +84,7 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     root.mkdir()
     # The test notebooks import their servers from here.
     shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
+    shutil.copy(Path(__file__).with_name("action_servers.py"), root / "action_servers.py")
     env = dict(os.environ)
     for name in (
         "JUPYTER_CONFIG_DIR",
@@ -213,7 +214,9 @@ class LabPage:
             "?.status === 'idle'",
             timeout=60_000,
         )
-        if theme != "JupyterLab Light":
+        # The theme is a user setting that outlives the page: a test that switched to dark
+        # would leave it dark for the next one.
+        if self.page.evaluate("() => document.body.dataset.jpThemeName") != theme:
             self.set_theme(theme)
 
     def set_theme(self, theme: str) -> None:

@@ -2,9 +2,11 @@ import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
 import { StoreContext } from "../composer/context";
+import type { OnWidgetAction } from "../widgets";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { HistoryPanel } from "./History";
+import { StructuredInputPanel } from "./StructuredInput";
 import { ThreadView } from "./Thread";
 import { VersionBanner } from "./Status";
 
@@ -50,7 +52,7 @@ function LiveRegion({ text }: { text: string }) {
   );
 }
 
-export function App({ store }: { store: Store }) {
+export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: OnWidgetAction }) {
   const options = store.options.value;
   const rootRef = useRef<HTMLDivElement>(null);
   const [palette, setPalette] = useState<Palette>(options.theme === "auto" ? "jp" : options.theme);
@@ -67,7 +69,14 @@ export function App({ store }: { store: Store }) {
     return () => query.removeEventListener?.("change", update);
   }, [options.theme]);
 
+  // Widget actions go to the kernel; one function per view, so memoized items keep rendering
+  // nothing new. The promise settles when the action's response has ended.
+  const widgetAction = useMemo<OnWidgetAction>(
+    () => onWidgetAction ?? ((action, itemId) => store.widgetAction(action, itemId).then(() => undefined)),
+    [store, onWidgetAction],
+  );
   const sent = () => setSendTick((tick) => tick + 1);
+  const pendingInput = store.structuredInput.value;
   const sendPrompt = (text: string) => {
     if (!store.busy() && !store.offline() && store.sendText(text)) sent();
   };
@@ -78,10 +87,14 @@ export function App({ store }: { store: Store }) {
         {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
         <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
         <div class="ckw-body">
-          <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} />
+          <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={widgetAction} />
           {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
         </div>
-        <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+        {pendingInput && !store.offline() ? (
+          <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
+        ) : (
+          <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+        )}
         <LiveRegion text={store.announcement.value} />
       </div>
     </StoreContext.Provider>

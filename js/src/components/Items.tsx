@@ -1,6 +1,6 @@
 // The thread items that are neither messages nor workflows.
 
-import type { ClientToolCallItem, GeneratedImageItem, StructuredInputItem, WidgetItem, WidgetNode } from "../chatkit";
+import type { ClientToolCallItem, GeneratedImageItem, WidgetItem, WidgetNode } from "../chatkit";
 import { Icon, Spinner } from "../icons";
 import { isAllowedImage } from "../sanitize";
 import { safeHref } from "./Messages";
@@ -52,7 +52,7 @@ export function GeneratedImageView({ item, imageDomains }: { item: GeneratedImag
   );
 }
 
-/** Readable text of a widget tree, for the fallback view (widgets are not rendered yet). */
+/** Readable text of a widget tree: the fallback for a widget (or component) that cannot render. */
 export function widgetText(node: WidgetNode | undefined, depth = 0): string[] {
   if (!node || typeof node !== "object" || depth > 20) return [];
   const lines: string[] = [];
@@ -60,7 +60,9 @@ export function widgetText(node: WidgetNode | undefined, depth = 0): string[] {
     const value = node[key];
     if (typeof value === "string" && value.trim()) lines.push(value.trim());
   }
-  for (const child of Array.isArray(node.children) ? node.children : []) lines.push(...widgetText(child, depth + 1));
+  const raw: unknown = node.children;
+  const children = (Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : []) as WidgetNode[];
+  for (const child of children) lines.push(...widgetText(child, depth + 1));
   return lines;
 }
 
@@ -69,33 +71,6 @@ export function WidgetFallback({ item }: { item: WidgetItem }) {
   return (
     <div class="ckw-widget" aria-label="Widget">
       {text ? <div class="ckw-widget-text">{text}</div> : <div class="ckw-muted">[{item.widget?.type ?? "widget"}]</div>}
-    </div>
-  );
-}
-
-export function StructuredInputView({ item }: { item: StructuredInputItem }) {
-  const inputs = Array.isArray(item.inputs) ? item.inputs : [];
-  return (
-    <div class="ckw-widget ckw-structured">
-      {inputs.map((input) => {
-        const answer = input.answer?.skipped ? "Skipped" : (input.answer?.values ?? []).join(", ");
-        return (
-          <div key={input.id} class="ckw-structured-input">
-            <div class="ckw-structured-question">{input.question}</div>
-            {input.description ? <div class="ckw-muted">{input.description}</div> : null}
-            {input.options?.length ? (
-              <div class="ckw-task-chips">
-                {input.options.map((option) => (
-                  <span key={option.value} class="ckw-chip">
-                    {option.value}
-                  </span>
-                ))}
-              </div>
-            ) : null}
-            {answer ? <div class="ckw-structured-answer">{answer}</div> : null}
-          </div>
-        );
-      })}
     </div>
   );
 }

@@ -5,11 +5,16 @@ import type { AssistantMessageItem, ThreadItem } from "../chatkit";
 import { Icon } from "../icons";
 import { assistantText, isVisible } from "../state";
 import type { Store } from "../store";
-import { ClientToolCall, GeneratedImageView, StructuredInputView, WidgetFallback } from "./Items";
+import { type OnWidgetAction, WidgetView } from "../widgets";
+import { ClientToolCall, GeneratedImageView } from "./Items";
 import { AssistantMessage, TurnActions, UserMessage } from "./Messages";
 import { StartScreen } from "./StartScreen";
+import { StructuredInputItemView } from "./StructuredInput";
 import { ErrorBanner, Notice, Progress, Typing } from "./Status";
 import { TaskView, WorkflowView } from "./Workflow";
+
+/** From this many rows on, the opened thread's box is skipped while off screen (streaming.css). */
+const LONG_PAST_ROWS = 200;
 
 /** Within this many pixels of the bottom, the view follows the stream. */
 const FOLLOW_SLACK_PX = 48;
@@ -18,9 +23,10 @@ interface ItemProps {
   item: ThreadItem;
   streaming: boolean;
   imageDomains: readonly string[] | null | undefined;
+  onWidgetAction: OnWidgetAction | undefined;
 }
 
-const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomains }) {
+const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomains, onWidgetAction }) {
   switch (item.type) {
     case "user_message":
       return <UserMessage item={item} />;
@@ -35,9 +41,9 @@ const ItemView = memo<ItemProps>(function ItemView({ item, streaming, imageDomai
     case "generated_image":
       return <GeneratedImageView item={item} imageDomains={imageDomains} />;
     case "widget":
-      return <WidgetFallback item={item} />;
+      return <WidgetView item={item} imageDomains={imageDomains} onAction={onWidgetAction} streaming={streaming} />;
     case "structured_input":
-      return <StructuredInputView item={item} />;
+      return <StructuredInputItemView item={item} />;
     default:
       return null;
   }
@@ -49,15 +55,16 @@ interface SlotProps {
   item: ThreadItem;
   streaming: boolean;
   imageDomains: readonly string[] | null | undefined;
+  onWidgetAction: OnWidgetAction | undefined;
 }
 
 /**
  * One item of the list. A streaming item follows its own signal, so its text grows without
  * the list re-rendering; the same component stays when it finishes, and so does its DOM.
  */
-const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains }) {
+const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains, onWidgetAction }) {
   const current = streaming ? (store.item(item.id).value ?? item) : item;
-  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} />;
+  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} onWidgetAction={onWidgetAction} />;
 });
 
 interface TurnRowProps {
@@ -84,7 +91,18 @@ const TurnRow = memo<TurnRowProps>(function TurnRow({ store, text, ids, userId, 
   );
 });
 
-export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTick: number; onPrompt: (text: string) => void }) {
+export function ThreadView({
+  store,
+  sendTick,
+  onPrompt,
+  onWidgetAction,
+}: {
+  store: Store;
+  sendTick: number;
+  onPrompt: (text: string) => void;
+  /** Widget actions go here; without it, widget controls render but say they are not connected. */
+  onWidgetAction?: OnWidgetAction;
+}) {
   // The outline, not the state: a batch that only grows a streaming item's text does not
   // re-render the list (see LiveItem).
   const state = store.outline.value;
@@ -95,6 +113,14 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
   const visible = state.items.filter(isVisible);
   const last = visible[visible.length - 1];
   const lastStreams = last !== undefined && state.open.includes(last.id);
+
+  // The items a thread was opened with go in one box (streaming.css): a reply
+  // streaming after them then lays out and paints as in an empty thread. New items (and a
+  // new thread started by sending) stay outside it, so nothing moves between the two.
+  const threadId = state.thread?.id ?? null;
+  const opened = useRef<{ threadId: string | null; lastId: string | null }>({ threadId: null, lastId: null });
+  if (opened.current.threadId !== threadId) opened.current = { threadId, lastId: busy ? null : (last?.id ?? null) };
+  let pastEnd = 0;
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -195,10 +221,17 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
     }
     rows.push(
       <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
-        <ItemSlot store={store} item={item} streaming={state.open.includes(item.id)} imageDomains={imageDomains} />
+        <ItemSlot
+          store={store}
+          item={item}
+          streaming={state.open.includes(item.id)}
+          imageDomains={imageDomains}
+          onWidgetAction={onWidgetAction}
+        />
       </div>,
     );
     if (item.type === "assistant_message") turnReplies.push(item);
+    if (item.id === opened.current.lastId) pastEnd = rows.length;
   }
   endTurn(true);
 
@@ -215,7 +248,12 @@ export function ThreadView({ store, sendTick, onPrompt }: { store: Store; sendTi
             </button>
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
-          {rows}
+          {pastEnd > 0 ? (
+            <div class={`ckw-thread-past${pastEnd > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>
+              {rows.slice(0, pastEnd)}
+            </div>
+          ) : null}
+          {rows.slice(pastEnd)}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
           {busy && !state.progress && !lastStreams ? <Typing /> : null}
           {state.notices.map((notice, index) => (

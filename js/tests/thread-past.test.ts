@@ -1,0 +1,109 @@
+// Streaming at the end of a long thread: the items the thread was opened with sit in one
+// box that streaming never touches (issue 14).
+
+import { afterEach, describe, expect, it } from "vitest";
+import widget from "../src/index";
+import type { BatchEvent } from "../src/protocol";
+import { assistant, FakeModel, thread, user } from "./fixtures";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const cleanups: (() => void)[] = [];
+
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+  document.body.replaceChildren();
+});
+
+const OPTIONS = {
+  _protocol_version: 1,
+  _thread: null,
+  _transcript: [],
+  is_responding: false,
+  title: null,
+  greeting: "Hello there",
+  prompts: [],
+  placeholder: "Ask anything",
+  disclaimer: null,
+  theme: "light",
+  height: "500px",
+  history: false,
+  history_delete: false,
+  history_rename: false,
+  retry: true,
+  feedback: false,
+};
+
+async function mount(items: unknown[], threadId: string | null) {
+  const model = new FakeModel(structuredClone({ ...OPTIONS }));
+  const cleanupModel = widget.initialize({ model });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanupView = widget.render({ model, el });
+  cleanups.push(() => {
+    cleanupView();
+    cleanupModel();
+  });
+  let seq = 0;
+  model.receive({
+    type: "snapshot",
+    seq,
+    state: {
+      thread: threadId ? thread(threadId) : null,
+      items,
+      has_more: false,
+      responding: false,
+      progress: null,
+      stream_options: null,
+      error: null,
+    },
+  });
+  await tick();
+  const events = async (...list: BatchEvent[]) => {
+    model.receive({ type: "batch", seq: ++seq, events: list });
+    await tick();
+  };
+  return { el, events };
+}
+
+const delta = (id: string, text: string): BatchEvent => ({
+  type: "thread.item.updated",
+  item_id: id,
+  update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta: text },
+});
+
+describe("the opened thread's items", () => {
+  it("sit in one box that a reply streaming after them leaves untouched", async () => {
+    const items = Array.from({ length: 40 }, (_, n) => (n % 2 ? assistant(`a${n}`, `Answer **${n}**.`) : user(`u${n}`, `Q ${n}`)));
+    const { el, events } = await mount(items, "thr_1");
+    const past = el.querySelector(".ckw-thread-past") as HTMLElement;
+    expect(past.querySelectorAll(".ckw-item")).toHaveLength(40);
+    const nodes = Array.from(past.querySelectorAll("*"));
+    const html = past.innerHTML;
+
+    await events({ type: "widget.response_start" }, { type: "thread.item.added", item: user("u40", "More?") });
+    await events({ type: "thread.item.added", item: assistant("a41") });
+    for (const word of "Streaming at the end of a long thread, word by word.".split(" ")) {
+      await events(delta("a41", `${word} `));
+    }
+    await events({ type: "thread.item.done", item: assistant("a41", "Done.") }, { type: "widget.response_end" });
+
+    // The new turn is outside the box, in order after it; the box's nodes are the same ones.
+    const all = Array.from(el.querySelectorAll(".ckw-item")).map((node) => node.getAttribute("data-item-id"));
+    expect(all.slice(-3)).toEqual(["a39", "u40", "a41"]);
+    expect(el.querySelector(".ckw-thread-past [data-item-id='a41']")).toBeNull();
+    expect(el.querySelector(".ckw-thread-past")).toBe(past);
+    expect(past.innerHTML).toBe(html);
+    expect(Array.from(past.querySelectorAll("*")).every((node, index) => node === nodes[index])).toBe(true);
+  });
+
+  it("has no box when a new thread starts by sending (nothing moves into it mid-stream)", async () => {
+    const { el, events } = await mount([], null);
+    await events({ type: "widget.response_start" }, { type: "thread.created", thread: thread("thr_2") });
+    await events({ type: "thread.item.added", item: user("u1", "Hi") }, { type: "thread.item.added", item: assistant("a1") });
+    await events(delta("a1", "Hello"));
+    const reply = el.querySelector("[data-item-id='a1']");
+    await events({ type: "thread.item.done", item: assistant("a1", "Hello") }, { type: "widget.response_end" });
+    expect(el.querySelector(".ckw-thread-past")).toBeNull();
+    expect(el.querySelector("[data-item-id='a1']")).toBe(reply);
+  });
+});
