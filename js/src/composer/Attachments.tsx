@@ -4,7 +4,9 @@
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Attachment, EntitySource, UserMessageTagContent } from "../chatkit";
 import { Icon } from "../icons";
+import type { WidgetNode } from "../chatkit";
 import type { Entity } from "../protocol";
+import { WidgetRootView } from "../widgets";
 import type { Store } from "../store";
 import { StoreContext } from "./context";
 import { readComposerOptions } from "./options";
@@ -168,10 +170,10 @@ export function EntitySourceLink({ source }: { source: EntitySource }) {
   );
 }
 
-/** Hovering shows what `@chat.on_entity_preview` returns (as text: see below). */
+/** Hovering shows what `@chat.on_entity_preview` returns, drawn by the widget renderer. */
 export function EntityPreview({ entity, enabled, children }: { entity: Entity; enabled: boolean; children: preact.ComponentChildren }) {
   const store = useContext(StoreContext);
-  const [text, setText] = useState<string | null>(null);
+  const [widget, setWidget] = useState<WidgetNode | null>(null);
   const [open, setOpen] = useState(false);
   const asked = useRef(false);
   if (!enabled || !store) return <>{children}</>;
@@ -181,25 +183,26 @@ export function EntityPreview({ entity, enabled, children }: { entity: Entity; e
     asked.current = true;
     store
       .request("entity_preview", { entity })
-      .then((result) => setText(widgetText(result?.widget)))
-      .catch(() => setText(null));
+      .then((result) => setWidget(isWidget(result?.widget) ? result.widget : null))
+      .catch(() => setWidget(null));
   };
   return (
     <span class="ckw-entity" onMouseEnter={show} onMouseLeave={() => setOpen(false)} onFocusIn={show} onFocusOut={() => setOpen(false)}>
       {children}
-      {open && text ? (
+      {open && widget ? (
         <span class="ckw-entity-preview" role="tooltip">
-          {text}
+          <WidgetRootView widget={widget} />
         </span>
       ) : null}
     </span>
   );
 }
 
-/**
- * A widget tree as plain text. The widget renderer (js/src/widgets/) is not on this
- * branch yet; until it is, a preview shows its text values.
- */
+function isWidget(value: unknown): value is WidgetNode {
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+}
+
+/** A widget tree as plain text (for places that cannot draw widgets). */
 export function widgetText(node: unknown, depth = 0): string | null {
   if (depth > 20 || typeof node !== "object" || node === null) return null;
   const record = node as Record<string, unknown>;
