@@ -9,7 +9,7 @@ VENV310 ?= .venv310
 # Kernels, nbval and JupyterLab must find this virtualenv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test test-js test-py test-py310 bench chromium
+.PHONY: lab test test-js test-py test-py310 check-dist bench chromium
 
 $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	python3 -m venv $(VENV)
@@ -21,14 +21,19 @@ $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 chromium:
 	@bash scripts/ensure-chromium.sh
 
+# As root (containers) Jupyter refuses to start without --allow-root.
+LAB_ARGS ?=
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	@echo "Starting JupyterLab on notebooks/. Open the http://127.0.0.1:<port>/lab?token=<token>"
+	@echo "URL it prints below in your browser; stop it with Ctrl-C."
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/
 
 test: $(VENV)/.installed chromium
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-js && \
 	$(MAKE) --no-print-directory test-py && \
-	$(MAKE) --no-print-directory test-py310; \
+	$(MAKE) --no-print-directory test-py310 && \
+	$(MAKE) --no-print-directory check-dist; \
 	status=$$?; echo "test suite took $$(( $$(date +%s) - start ))s"; exit $$status
 
 test-js: $(VENV)/.installed
@@ -38,6 +43,10 @@ test-js: $(VENV)/.installed
 test-py: $(VENV)/.installed
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL \
 		$(BIN)/pytest --nbval-lax --basetemp=.pytest_tmp tests notebooks
+
+# The wheel and sdist install and run without Node (scripts/check-dist.sh).
+check-dist: $(VENV)/.installed
+	BIN=$(BIN) bash scripts/check-dist.sh
 
 # Kernel-side tests (no browser, no notebooks) on the lowest supported Python.
 $(VENV310)/.installed: pyproject.toml

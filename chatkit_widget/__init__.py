@@ -9,7 +9,7 @@ from .attachments import LocalAttachmentStore
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
-from .turn import Turn
+from .turn import ResponseCancelled, ToolError, Turn
 from .widget import ChatKitWidget
 
 __all__ = [
@@ -20,7 +20,9 @@ __all__ = [
     "LocalAttachmentStore",
     "MemoryStore",
     "NoThreadError",
+    "ResponseCancelled",
     "SQLiteStore",
+    "ToolError",
     "Turn",
 ]
 __version__ = "0.1.0"

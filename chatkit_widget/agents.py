@@ -7,12 +7,15 @@ it adds what a notebook chat needs out of the box:
 - client tools (``ClientTool``) registered at any time, offered to the model as
   function tools that pause the run (``StopAtTools``) so the kernel can answer them;
 - a thread title, generated once, concurrently with the first answer;
-- unique item ids for models that have none (Chat Completions servers).
+- unique item ids for models that have none (Chat Completions servers);
+- tools that raise are reported, not only to the model: a logged warning with the
+  traceback, and a ``ToolError`` event the widget records in ``Turn.tool_errors``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 import logging
@@ -37,6 +40,7 @@ from agents import (
 )
 from agents.agent import ToolsToFinalOutputFunction
 from agents.models.fake_id import FAKE_RESPONSES_ID
+from agents.run_config import ToolErrorFormatter, ToolErrorFormatterArgs
 from agents.tool import FunctionToolResult
 from agents.tool_context import ToolContext
 from chatkit.agents import AgentContext, ClientToolCall, ThreadItemConverter, stream_agent_response
@@ -60,6 +64,7 @@ from .converter import NotebookConverter
 from .limits import DEFAULT_HISTORY_LIMIT
 from .models import OfflineModel, default_model
 from .tools import ClientTool
+from .turn import ToolError
 
 __all__ = ["DEFAULT_HISTORY_LIMIT", "AgentServer", "offline_title"]
 
@@ -80,10 +85,11 @@ def offline_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A thread title from a message without a model: its first words, tidied.
 
     The first line's first six words, cut at a word boundary to at most ``max_chars``
-    characters, without markdown/quote marks in front or punctuation at the end.
+    characters, without markdown/quote marks in front or punctuation at the end;
+    underscores read as spaces (``get_weather Oslo`` → ``Get weather Oslo``).
     ``""`` when the message has no text.
     """
-    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = next((ln for ln in text.splitlines() if ln.strip()), "").replace("_", " ")
     words = line.strip().lstrip("#>*`\"' ").split()[:6]
     title = ""
     for word in words:
@@ -116,12 +122,17 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
             ``NotebookConverter`` (attachments from ``attachment_store``, tags).
         run_config: Passed to every run. Default: tracing off when ``OPENAI_API_KEY``
             is unset (there is nowhere to send traces, and the exporter warns per batch).
+            Its ``tool_error_formatter``, if any, still decides what the model is told
+            about a failing tool; the failure is reported to the notebook first.
         history_limit: How many of the thread's newest items the model sees each turn
             (default ``DEFAULT_HISTORY_LIMIT``, 100: user and assistant messages, tool
             calls, widgets… each count as one). Older items stay in the thread and the
             view, but the model no longer sees them, so a turn costs the same at item
             10,000 as at item 100. ``None``: the whole thread every turn (cost grows with
             the thread).
+
+    Tools with their own ``failure_error_function`` handle their errors themselves and
+    are not reported.
     """
 
     def __init__(
@@ -218,10 +229,13 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
                 return items
             after = page.after
 
-    def _run_config(self) -> RunConfig | None:
-        if self.run_config is not None:
-            return self.run_config
-        return None if os.environ.get("OPENAI_API_KEY") else RunConfig(tracing_disabled=True)
+    def _run_config(self) -> RunConfig:
+        base = self.run_config
+        if base is None:
+            base = RunConfig(tracing_disabled=not os.environ.get("OPENAI_API_KEY"))
+        return dataclasses.replace(
+            base, tool_error_formatter=_reporting_tool_errors(base.tool_error_formatter)
+        )
 
     # -- titles ---------------------------------------------------------------------------
 
@@ -326,6 +340,35 @@ def _as_function_tool(tool: ClientTool) -> FunctionTool:
         on_invoke_tool=record_call,
         strict_json_schema=False,
     )
+
+
+def _reporting_tool_errors(then: ToolErrorFormatter | None) -> ToolErrorFormatter:
+    """A ``RunConfig.tool_error_formatter`` that reports a raising tool, then lets
+    ``then`` (or the SDK default, ``None``) word the message the model gets.
+
+    The SDK turns a tool's exception into text for the model and, by default, logs it at
+    debug level only: a notebook user would never learn that their tool is broken.
+    """
+
+    async def report(args: ToolErrorFormatterArgs[Any]) -> str | None:
+        if args.kind == "tool_exception" and args.error is not None:
+            error = args.error
+            logger.warning(
+                "Tool %r raised %s: %s (the model was told it failed)",
+                args.tool_name,
+                type(error).__name__,
+                error,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            context = args.run_context.context
+            if isinstance(context, AgentContext):
+                await context.stream(ToolError.from_exception(args.tool_name, error).to_effect())
+        if then is None:
+            return None
+        message = then(args)
+        return await message if inspect.isawaitable(message) else message
+
+    return report
 
 
 def _stop_at(behavior: ToolUseBehavior, names: list[str]) -> ToolUseBehavior:

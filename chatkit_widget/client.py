@@ -76,7 +76,7 @@ from .limits import clip
 from .protocol import ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START, TEXT_DELTA, ViewState
 from .thread_state import ThreadState, as_metadata, dump_thread
 from .transport import Transport
-from .turn import Turn
+from .turn import TOOL_ERROR_EFFECT, ToolError, Turn
 
 logger = logging.getLogger("chatkit_widget")
 
@@ -120,6 +120,10 @@ class ChatKitClient:
         self.progress: ProgressUpdateEvent | None = None
         self.stream_options: dict[str, Any] | None = None
         self.last_error: ErrorEvent | None = None
+        # Notices since the last response start: a view that attaches late gets them in
+        # its snapshot (e.g. "thread not found" reported before any view rendered).
+        self.notices: list[dict[str, Any]] = []
+        self.tool_error_notices = True
         self._task: asyncio.Task[Turn] | None = None
         # Cancel is cooperative: asked for here, honoured by _respond at whatever point it
         # has reached (a task cancelled before its first step would never run its own
@@ -294,6 +298,7 @@ class ChatKitClient:
         self._running = True
         turn = Turn(thread_id=self.state.thread_id)
         self.last_error = None
+        self.notices = []
         self.dispatcher.round_trips = 0
         self.transport.push({"type": RESPONSE_START})
         self.hooks.fire("response_start")  # may itself call cancel()
@@ -385,6 +390,9 @@ class ChatKitClient:
         self._on_event(event_adapter.validate_python(raw), raw, turn)
 
     def _on_event(self, event: ThreadStreamEvent, raw: dict[str, Any] | None, turn: Turn) -> None:
+        if isinstance(event, ClientEffectEvent) and event.name == TOOL_ERROR_EFFECT:
+            self._on_tool_error(ToolError.from_effect(event), turn)
+            return
         previous_thread = self.state.thread_id
         to_views = raw if raw is not None else event.model_dump(mode="json", exclude_none=True)
         if isinstance(event, ThreadItemDoneEvent) and event.item.id in self.state.pending:
@@ -405,6 +413,7 @@ class ChatKitClient:
                 self.dispatcher.effect(event)
             case NoticeEvent():
                 turn.notices.append(event)
+                self.notices.append(to_views)
             case StreamOptionsEvent():
                 self.stream_options = event.stream_options.model_dump()
             case ErrorEvent():
@@ -418,6 +427,20 @@ class ChatKitClient:
             self._on_thread(self.state.thread)
             if self.state.thread_id != previous_thread:
                 self.hooks.fire("thread_change", self.state.thread_id)
+
+    def _on_tool_error(self, error: ToolError, turn: Turn) -> None:
+        # Logged with its traceback by the server; here it reaches the Turn and the views.
+        turn.tool_errors.append(error)
+        if self.tool_error_notices:
+            self.notice(error.notice_markdown(), title=f"Tool {clip(error.tool, 80)} failed")
+
+    def notice(self, message: str, *, level: str = "warning", title: str | None = None) -> None:
+        """Show a notice in every view (and in views that attach before the next response)."""
+        notice: dict[str, Any] = {"type": "notice", "level": level, "message": message}
+        if title is not None:
+            notice["title"] = title
+        self.notices.append(notice)
+        self.transport.push(notice)
 
     def _record_item(self, turn: Turn, item: ThreadItem) -> None:
         for index, seen in enumerate(turn.items):
@@ -596,6 +619,7 @@ class ChatKitClient:
         changed = thread is None or thread.id != self.state.thread_id
         self.state.reset(as_metadata(thread) if thread else None, items, has_more)
         self.last_error = None
+        self.notices = []
         self.transport.snapshot(self.view_state())
         self._on_thread(self.state.thread)
         self._on_commit()
@@ -623,4 +647,5 @@ class ChatKitClient:
             "error": self.last_error.model_dump(mode="json", exclude_none=True)
             if self.last_error
             else None,
+            "notices": list(self.notices),
         }

@@ -98,7 +98,8 @@ class OfflineModel(Model):
 
     Per call it looks at the end of the input:
 
-    - a tool result (``function_call_output``) → a short summary quoting the result JSON;
+    - a tool result (``function_call_output``) → a short summary: a JSON block for
+      structured results, the text in quotes for plain strings;
     - else the last user message. If it names one of the available function tools (the
       exact tool name, or the name with ``_``/``-`` read as spaces, as a whole word;
       the earliest mention wins) it calls that tool. Required arguments are derived:
@@ -280,26 +281,43 @@ def _summarize_tool_output(items: list[Any], output_item: Any) -> str:
         ),
         "the tool",
     )
-    shown = _as_json(_get(output_item, "output"))
     return (
-        f"The tool `{name}` returned:\n\n```json\n{shown}\n```\n\n"
+        f"{_describe_result(name, _decode(_get(output_item, 'output')))}\n\n"
         "(Offline demo model: a real model would now reason about this result.)"
     )
 
 
-def _as_json(raw: Any) -> str:
-    """Tool output as pretty JSON when it is JSON or a Python literal, else as given."""
+def _describe_result(name: str, value: Any) -> str:
+    """Structured results as a JSON block; plain text quoted, as a reader would."""
+    if isinstance(value, (dict, list)):
+        shown = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+        return f"The tool `{name}` returned:\n\n```json\n{shown}\n```"
+    text = value if isinstance(value, str) else json.dumps(value)
+    if not text.strip():
+        return f"The tool `{name}` returned nothing."
+    if "\n" not in text.strip():
+        return f"The tool `{name}` returned “{text.strip()}”."
+    quoted = "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
+    return f"The tool `{name}` returned:\n\n{quoted}"
+
+
+def _decode(raw: Any) -> Any:
+    """Tool output as a value: JSON or a Python literal when it is one, else the text."""
     if not isinstance(raw, str):
-        return json.dumps(raw, indent=2, ensure_ascii=False, default=str)
+        return raw
     try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        return json.loads(raw)
     except ValueError:
         pass
     try:
         # The Agents SDK sends a server tool's dict result as str(dict): a Python literal.
-        return json.dumps(ast.literal_eval(raw), indent=2, ensure_ascii=False)
+        value = ast.literal_eval(raw)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return raw
+    # Only containers: a bare name or number-like text is better shown as written.
+    if isinstance(value, tuple):
+        return list(value)
+    return value if isinstance(value, (dict, list)) else raw
 
 
 def _get(item: Any, key: str) -> Any:

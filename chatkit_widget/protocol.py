@@ -62,6 +62,7 @@ class ViewState(TypedDict):
     progress: dict[str, Any] | None  # the latest ProgressUpdateEvent of the running response
     stream_options: dict[str, Any] | None  # from the running response's StreamOptionsEvent
     error: dict[str, Any] | None  # the ErrorEvent that ended the last response, if any
+    notices: list[dict[str, Any]]  # NoticeEvent JSON shown since the last response started
 
 
 class BatchMessage(TypedDict):

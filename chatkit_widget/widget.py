@@ -25,11 +25,12 @@ from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
+from .options import check_options, document_options
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
 from .transport import Transport
-from .turn import Turn
+from .turn import ResponseCancelled, Turn
 
 logger = logging.getLogger("chatkit_widget")
 
@@ -79,15 +80,27 @@ class ChatKitWidget(anywidget.AnyWidget):
     theme = traitlets.Enum(["auto", "light", "dark"], "auto").tag(sync=True)
     """``"auto"`` follows JupyterLab's light/dark theme."""
     height = traitlets.Unicode("560px").tag(sync=True)
-    """CSS height of the chat."""
+    """CSS height of the chat (``"560px"``, ``"70vh"``), or ``"fill"`` (also ``"100%"``) to
+    fill the panel it is shown in, e.g. JupyterLab's "Create New View for Output". The
+    handle on the view's bottom edge resizes that view."""
+    width = traitlets.Unicode("").tag(sync=True)
+    """CSS width of the chat; empty: the width its container gives it (in an ``HBox``, the
+    space its neighbours leave)."""
+    min_width = traitlets.Unicode("300px").tag(sync=True)
+    """The narrowest the chat gets, whatever its container (CSS length)."""
     history = traitlets.Bool(False).tag(sync=True)
     """Show the thread history panel."""
     history_delete = traitlets.Bool(True).tag(sync=True)
+    """Offer Delete on threads in the history panel."""
     history_rename = traitlets.Bool(True).tag(sync=True)
+    """Offer Rename on threads in the history panel."""
     retry = traitlets.Bool(True).tag(sync=True)
     """Offer Retry on errors and assistant messages."""
     feedback = traitlets.Bool(False).tag(sync=True)
     """Offer thumbs up/down on assistant messages."""
+    tool_error_notices = traitlets.Bool(True)
+    """Show a warning notice in the chat when a server tool raises (it is also logged
+    and recorded in ``Turn.tool_errors`` either way)."""
 
     # The composer (ChatKit.js ``composer.*`` and ``entities`` options). All off by default.
     attachments = traitlets.Any(None, allow_none=True).tag(sync=True)
@@ -117,9 +130,19 @@ class ChatKitWidget(anywidget.AnyWidget):
         initial_thread: str | None = None,
         **options: Any,
     ) -> None:
-        """``initial_thread``: a thread id to open, ``"latest"`` for the newest thread in
-        the store (re-running a notebook shows the conversation it had), or ``None`` for
-        a new chat. Other keyword arguments set the view options (``greeting``, …)."""
+        """Args:
+            server: The ``ChatKitServer`` that answers (runs in this kernel).
+            context: Passed to every server call (default ``{}``).
+            initial_thread: A thread id to open, ``"latest"`` for the newest thread in
+                the store (re-running a notebook shows the conversation it had), or
+                ``None`` for a new chat. A thread that does not exist gives a new chat,
+                a logged warning and a notice in the view.
+            **options: The options listed in the class docstring (``greeting``, …).
+
+        Raises:
+            TypeError: ``server`` is not a ``ChatKitServer`` instance, or an option is
+                unknown (the message suggests the closest name).
+        """
         if isinstance(server, type) and issubclass(server, ChatKitServer):
             raise TypeError(
                 f"ChatKitWidget expects a ChatKitServer instance, got the class "
@@ -131,6 +154,7 @@ class ChatKitWidget(anywidget.AnyWidget):
                 "ChatKitWidget expects a chatkit.server.ChatKitServer instance (an "
                 f"ordinary ChatKitServer subclass), got {type(server).__name__}"
             )
+        check_options(type(self), ChatKitWidget, options, ["context", "initial_thread"])
         super().__init__(**options)
         self.server = server
         self.context = {} if context is None else context
@@ -157,6 +181,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
             self._initial_load = self._start_initial_load(initial_thread)
+        self._client.tool_error_notices = self.tool_error_notices
         self._composer = ComposerBackend(self._client, self._composer_options)
         self.on_msg(self._on_view_message)
 
@@ -185,8 +210,14 @@ class ChatKitWidget(anywidget.AnyWidget):
             if initial_thread == "latest":
                 newest = await self._client.list_threads(limit=1)
                 thread_id = newest.data[0].id if newest.data else None
-            if thread_id is not None:
+            if thread_id is None:
+                return
+            try:
                 await self._client.open_thread(thread_id)
+            except KeyError:
+                # The view and headless send() alike go on with a new chat, and say so.
+                logger.warning("Thread %r not found; starting a new chat.", thread_id)
+                self._report(f"Thread `{thread_id}` not found; starting a new chat.")
 
         try:
             return asyncio.get_running_loop().create_task(load())
@@ -215,10 +246,19 @@ class ChatKitWidget(anywidget.AnyWidget):
         history_limit: int | None = DEFAULT_HISTORY_LIMIT,
         **options: Any,
     ) -> ChatKitWidget:
-        """A chat whose server runs an Agents SDK ``agent``; ``@chat.client_tool``
-        handlers become tools the model can call. ``history_limit``: how many of the
-        thread's newest items the model sees each turn (``None``: all; see
-        ``AgentServer``)."""
+        """A chat whose server (``AgentServer``) runs an Agents SDK ``agent``;
+        ``@chat.client_tool`` handlers become tools the model can call.
+
+        Args:
+            agent: The agent; give it ``model=default_model()`` for the offline demo
+                model without ``OPENAI_API_KEY`` and a real model with one.
+            store: Where threads live (default: a ``MemoryStore``).
+            context: As for the constructor.
+            title_model: Model that titles new threads (see ``AgentServer``).
+            history_limit: How many of the thread's newest items the model sees each
+                turn (``None``: all; see ``AgentServer``).
+            **options: The options listed in the class docstring, and ``initial_thread``.
+        """
         from .agents import AgentServer
         from .stores import MemoryStore
 
@@ -364,11 +404,17 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller (e.g. an interrupted cell) gave up: stop the response too, the
-            # way Stop does, so it still ends properly (hooks, unlock).
+            # The caller gave up (Kernel → Interrupt cancels the cell's task): stop the
+            # response the way Stop does, so it still ends properly (hooks, unlock), and
+            # end the cell with one short line instead of a CancelledError traceback.
             if not task.done():
                 self._client.cancel()
-            raise
+            turn: Turn | None = None
+            try:
+                turn = await task
+            except asyncio.CancelledError:
+                pass  # cancelled again while it was ending: nothing more to wait for
+            raise ResponseCancelled(turn) from None
 
     # -- threads --------------------------------------------------------------------------
 
@@ -379,6 +425,7 @@ class ChatKitWidget(anywidget.AnyWidget):
 
     @property
     def thread(self) -> ThreadMetadata | None:
+        """The active thread's metadata (title, status…); ``None`` before the first message."""
         return self._client.state.thread
 
     async def open_thread(self, thread_id: str) -> None:
@@ -396,9 +443,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         return (await self._client.list_threads(limit, after)).data
 
     async def rename_thread(self, thread_id: str, title: str) -> None:
+        """Set a thread's title (in the store, the header and the history panel)."""
         await self._client.rename_thread(thread_id, title)
 
     async def delete_thread(self, thread_id: str) -> None:
+        """Delete a thread from the store; deleting the open one shows a new chat."""
         await self._client.delete_thread(thread_id)
 
     async def load_older(self) -> int:
@@ -496,9 +545,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._dispatcher.max_round_trips = value
 
     def on_response_start(self, fn: F) -> F:
+        """``fn()`` when a response starts (from the composer or ``send``)."""
         return self._hooks.add("response_start", fn)  # type: ignore[return-value]
 
     def on_response_end(self, fn: F) -> F:
+        """``fn()`` when a response ends, however it ends (done, error, cancelled)."""
         return self._hooks.add("response_end", fn)  # type: ignore[return-value]
 
     def on_error(self, fn: F) -> F:
@@ -510,9 +561,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         return self._hooks.add("thread_change", fn)  # type: ignore[return-value]
 
     def on_thread_load_start(self, fn: F) -> F:
+        """``fn(thread_id)`` before a thread's items are loaded."""
         return self._hooks.add("thread_load_start", fn)  # type: ignore[return-value]
 
     def on_thread_load_end(self, fn: F) -> F:
+        """``fn(thread_id)`` after a thread is loaded (also when loading failed)."""
         return self._hooks.add("thread_load_end", fn)  # type: ignore[return-value]
 
     def on_feedback(self, fn: F) -> F:
@@ -536,6 +589,11 @@ class ChatKitWidget(anywidget.AnyWidget):
         # resend the whole thread after every response.
         self._transcript[:] = self._client.state.items_json(finished_only=True)
         self._refresh_display()
+
+    @traitlets.observe("tool_error_notices")
+    def _tool_error_notices_set(self, change: dict[str, Any]) -> None:
+        if hasattr(self, "_client"):
+            self._client.tool_error_notices = change["new"]
 
     @traitlets.observe("thread_id")
     def _thread_id_set(self, change: dict[str, Any]) -> None:
@@ -569,8 +627,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     def _report(self, message: str) -> None:
         """Show a problem to the user in every view (a warning notice), in brief: it may
         quote untrusted input."""
-        message = clip(message, 2 * MAX_ECHO_CHARS)
-        self._transport.push({"type": "notice", "level": "warning", "message": message})
+        self._client.notice(clip(message, 2 * MAX_ECHO_CHARS))
 
     def _on_view_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         # May run on a kernel subshell thread: validate here, act on the loop's thread.
@@ -790,7 +847,9 @@ class ChatKitWidget(anywidget.AnyWidget):
             data["text/markdown"] = (
                 self.to_markdown()
                 if self._client.state.items
-                else "*A ChatKit chat: run this cell in Jupyter to show it.*"
+                else "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
+                "the chat, the widgets frontend is missing: run `pip install jupyterlab_widgets "
+                "anywidget` in the environment that runs Jupyter, then reload the page.*"
             )
         return bundle
 
@@ -827,6 +886,13 @@ def _split_bundle(bundle: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | 
     if isinstance(bundle, tuple):
         return bundle[0], bundle[1]
     return bundle, None
+
+
+document_options(
+    ChatKitWidget,
+    "Options: keyword arguments of the constructor and of ``from_agent``, and attributes\n"
+    "to change later (``chat.greeting = ...``). A misspelled option raises ``TypeError``.",
+)
 
 
 def _log_failure(task: asyncio.Task[Turn]) -> None:

@@ -474,6 +474,11 @@ async def test_without_a_key_or_title_model_the_title_comes_from_the_message():
     assert titled_events(events) == ["Hello there, how are you doing"]
 
 
+def test_offline_title_reads_snake_case_names_as_words():
+    assert offline_title("get_weather Oslo") == "Get weather Oslo"
+    assert offline_title("run __init__ now") == "Run init now"
+
+
 def test_offline_title_is_the_first_words_trimmed_and_short():
     assert offline_title("what's the weather in Paris?") == "What's the weather in Paris"
     assert offline_title("  # Summarize this notebook.\nmore lines") == "Summarize this notebook"

@@ -106,12 +106,13 @@ async def assert_consistent(chat: ChatKitWidget) -> None:
 
 async def cancel_when(chat: ChatKitWidget, ready: Callable[[], bool], text: str = "go") -> Any:
     task = asyncio.create_task(chat.send(text))
-    for _ in range(2000):
-        if ready():
-            break
+    # Poll every loop step (the cancel point may last one step), bounded by time rather
+    # than a step count: a loaded machine runs many empty steps before the first delta.
+    deadline = asyncio.get_running_loop().time() + 10
+    while not ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the cancel point was never reached")
         await asyncio.sleep(0)
-    else:
-        raise AssertionError("the cancel point was never reached")
     assert chat.cancel() is True
     return await asyncio.wait_for(task, 10)
 

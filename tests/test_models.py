@@ -175,6 +175,50 @@ async def test_offline_model_summarizes_the_tool_output_as_json():
     assert json.loads(block) == {"city": "Rome", "days": 0, "sky": "clear"}
 
 
+def text_tool(result: str) -> Any:
+    @function_tool
+    def get_status() -> str:
+        """The service status."""
+        return result
+
+    return get_status
+
+
+async def test_offline_model_quotes_a_plain_string_result_without_a_code_block():
+    agent = Agent(name="A", model=OfflineModel(), tools=[text_tool("All systems go")])
+
+    _, final = await run_streamed(agent, "get_status")
+
+    assert final.startswith("The tool `get_status` returned “All systems go”.")
+    assert "```" not in final
+
+
+async def test_offline_model_shows_a_multiline_string_result_as_a_quote():
+    agent = Agent(name="A", model=OfflineModel(), tools=[text_tool("line one\nline two")])
+
+    _, final = await run_streamed(agent, "get_status")
+
+    assert "```" not in final
+    assert "The tool `get_status` returned:\n\n> line one\n> line two\n" in final
+
+
+async def test_offline_model_keeps_json_blocks_for_structured_results():
+    agent = Agent(name="A", model=OfflineModel(), tools=[text_tool('{"ok": true, "n": [1]}')])
+
+    _, final = await run_streamed(agent, "get_status")
+
+    block = final.split("```json\n", 1)[1].split("\n```", 1)[0]
+    assert json.loads(block) == {"ok": True, "n": [1]}
+
+
+async def test_offline_model_says_when_a_tool_returned_nothing():
+    agent = Agent(name="A", model=OfflineModel(), tools=[text_tool("")])
+
+    _, final = await run_streamed(agent, "get_status")
+
+    assert final.startswith("The tool `get_status` returned nothing.")
+
+
 async def test_offline_model_does_not_sleep_unless_asked(monkeypatch: pytest.MonkeyPatch):
     slept: list[float] = []
 

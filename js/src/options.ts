@@ -15,6 +15,8 @@ export interface Options {
   disclaimer: string | null;
   theme: "auto" | "light" | "dark";
   height: string;
+  width: string;
+  min_width: string;
   history: boolean;
   history_delete: boolean;
   history_rename: boolean;
@@ -30,6 +32,8 @@ export const OPTION_NAMES = [
   "disclaimer",
   "theme",
   "height",
+  "width",
+  "min_width",
   "history",
   "history_delete",
   "history_rename",
@@ -45,6 +49,8 @@ export const defaultOptions: Options = {
   disclaimer: null,
   theme: "auto",
   height: "560px",
+  width: "",
+  min_width: "300px",
   history: false,
   history_delete: false,
   history_rename: false,
@@ -74,6 +80,8 @@ export function readOptions(get: (name: string) => unknown): Options {
     disclaimer: optStr("disclaimer"),
     theme: theme === "light" || theme === "dark" ? theme : "auto",
     height: str("height", defaultOptions.height) || defaultOptions.height,
+    width: str("width", defaultOptions.width),
+    min_width: str("min_width", defaultOptions.min_width),
     history: bool("history", defaultOptions.history),
     history_delete: bool("history_delete", defaultOptions.history_delete),
     history_rename: bool("history_rename", defaultOptions.history_rename),

@@ -4,7 +4,7 @@
 // PROTOCOL_VERSION on any incompatible change (a view checks it against the
 // `_protocol_version` trait).
 
-import type { ErrorEvent, ProgressUpdateEvent, StreamOptions, Thread, ThreadItem, ThreadStreamEvent } from "./chatkit";
+import type { ErrorEvent, NoticeEvent, ProgressUpdateEvent, StreamOptions, Thread, ThreadItem, ThreadStreamEvent } from "./chatkit";
 
 export const PROTOCOL_VERSION = 3;
 
@@ -31,6 +31,8 @@ export interface ViewState {
   stream_options: StreamOptions | null;
   /** The ErrorEvent that ended the last response, if any. */
   error: ErrorEvent | null;
+  /** Notices shown since the last response started (optional: older kernels omit it). */
+  notices?: readonly NoticeEvent[];
 }
 
 /** The widget's own events, ordered with the ChatKit events inside a batch. */

@@ -20,7 +20,7 @@ import { type BatchEvent, ITEM_DONE, ITEMS_REMOVED, RESPONSE_END, RESPONSE_START
 export interface ChatState extends ViewState {
   /** Items added but not done yet (streaming). */
   open: readonly string[];
-  /** Notices of the current / last response (not part of a snapshot: they are transient). */
+  /** Notices of the current / last response (a snapshot carries the kernel's copy). */
   notices: readonly NoticeEvent[];
 }
 
@@ -66,7 +66,7 @@ export function fromSnapshot(view: ViewState): ChatState {
     // A snapshot does not say which items are unfinished: while a response runs, the
     // newest one may still stream.
     open: view.responding && last && last.type !== "user_message" ? [last.id] : [],
-    notices: [],
+    notices: Array.isArray(view.notices) ? view.notices.filter((notice): notice is NoticeEvent => isObject(notice)) : [],
   };
 }
 

@@ -37,6 +37,18 @@ const SENDING_TIMEOUT_MS = 10_000;
  */
 const OFFLINE_AFTER_MS = 4_000;
 
+/** View messages the kernel always answers (a batch, a snapshot or a reply). */
+const ANSWERED = new Set<ViewMessage["type"]>([
+  "sync",
+  "send",
+  "retry",
+  "new_thread",
+  "open_thread",
+  "request",
+  "action",
+  "answer",
+]);
+
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(model: AnyModel) {
@@ -48,6 +60,11 @@ export function createStore(model: AnyModel) {
   const sending = signal(false);
   /** The last finished reply, for the polite live region. */
   const announcement = signal("");
+  /**
+   * When the oldest view message the kernel must answer went out, unanswered since (null:
+   * all answered). marimo's edit mode handles them only after the running cell.
+   */
+  const unanswered = signal<number | null>(null);
   /** Heard from the kernel (true), gave up waiting (false), or not known yet (null). */
   const connected = signal<boolean | null>(null);
   // Derived values for the chrome (header, composer): they change far less often than the
@@ -107,6 +124,7 @@ export function createStore(model: AnyModel) {
   const pending = new Map<string, Pending>();
 
   function post(message: ViewMessage, buffers?: ArrayBuffer[]): boolean {
+    if (ANSWERED.has(message.type) && unanswered.value === null) unanswered.value = Date.now();
     try {
       // Bytes go as binary buffers of the comm message, never as base64 in the JSON.
       if (buffers && buffers.length) model.send(message, undefined, buffers);
@@ -229,6 +247,9 @@ export function createStore(model: AnyModel) {
     const perf = perfHook();
     const start = perf ? performance.now() : 0;
     route(msg, Array.isArray(buffers) ? buffers : []);
+    // A sync is answered by its snapshot only: batches may stream past a view that missed
+    // their start (marimo delivers them mid-cell but handles the sync after the cell).
+    if (unanswered.value !== null && !awaitingSnapshot) unanswered.value = null;
     if (perf) tracePerf(perf as PerfHook, msg, start);
   }
 
@@ -310,6 +331,7 @@ export function createStore(model: AnyModel) {
     model,
     state,
     options,
+    unanswered,
     kernelResponding,
     protocolVersion,
     sending,

@@ -261,6 +261,22 @@ describe("state from traits, snapshots and older pages", () => {
     expect(state.items.map((item) => item.id)).toEqual(["u9", "a9"]);
     expect([state.has_more, state.responding, state.progress?.text]).toEqual([true, true, "Working"]);
     expect(state.open).toEqual(["a9"]);
+    expect(state.notices).toEqual([]);
+  });
+
+  it("keeps the notices a snapshot carries (shown before the view attached)", () => {
+    const notice = { type: "notice", level: "warning", message: "Thread thr_x not found; starting a new chat." } as const;
+    const view: ViewState = {
+      thread: null,
+      items: [],
+      has_more: false,
+      responding: false,
+      progress: null,
+      stream_options: null,
+      error: null,
+      notices: [notice],
+    };
+    expect(fromSnapshot(view).notices).toEqual([notice]);
   });
 
   it("puts older items in front, without duplicates", () => {

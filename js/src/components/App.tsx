@@ -2,6 +2,7 @@ import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
 import { StoreContext } from "../composer/context";
+import { BusyNotice } from "./Busy";
 import type { OnWidgetAction } from "../widgets";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
@@ -9,6 +10,7 @@ import { HistoryPanel } from "./History";
 import { StructuredInputPanel } from "./StructuredInput";
 import { ThreadView } from "./Thread";
 import { VersionBanner } from "./Status";
+import { isFill, ResizeHandle, useFillHeight, useHostWidth } from "./Sizing";
 
 export type Palette = "jp" | "light" | "dark";
 
@@ -32,6 +34,30 @@ export function resolvePalette(theme: string, el: Element | null): Palette {
 }
 
 let nextViewId = 0;
+
+/**
+ * Hand the keyboard back to the host: in JupyterLab, to the chat's cell in command mode
+ * (the cell node is what Lab focuses in command mode), elsewhere just leave the chat.
+ */
+export function returnFocus(root: HTMLElement): void {
+  const host = root.closest<HTMLElement>(".jp-Cell") ?? root.closest<HTMLElement>(".jp-Notebook");
+  if (document.activeElement instanceof HTMLElement && root.contains(document.activeElement)) {
+    document.activeElement.blur();
+  }
+  host?.focus();
+}
+
+/**
+ * JupyterLab (like other hosts) handles keys at the document: without this, arrows move
+ * the notebook's active cell and `d d` deletes the chat's own cell. Escape returns focus.
+ */
+function keepKeys(event: KeyboardEvent): void {
+  event.stopPropagation();
+  if (event.type === "keydown" && event.key === "Escape" && !event.defaultPrevented) {
+    event.preventDefault();
+    returnFocus(event.currentTarget as HTMLElement);
+  }
+}
 
 const LIVE_TEXT_CHARS = 1000;
 
@@ -59,6 +85,11 @@ export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: 
   const [historyOpen, setHistoryOpen] = useState(false);
   const [sendTick, setSendTick] = useState(0);
   const viewId = useMemo(() => `ckw-${++nextViewId}`, []);
+  // A height dragged with the handle belongs to this view and wins over the option.
+  const [dragHeight, setDragHeight] = useState<number | null>(null);
+  const fill = dragHeight === null && isFill(options.height);
+  useHostWidth(rootRef, options.width, options.min_width);
+  useFillHeight(rootRef, fill);
 
   useLayoutEffect(() => {
     setPalette(resolvePalette(options.theme, rootRef.current));
@@ -83,19 +114,29 @@ export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: 
 
   return (
     <StoreContext.Provider value={store}>
-      <div class="ckw-root" ref={rootRef} data-theme={palette} style={{ height: options.height }}>
+      <div
+        class="ckw-root"
+        ref={rootRef}
+        data-theme={palette}
+        style={{ height: dragHeight !== null ? `${dragHeight}px` : fill ? undefined : options.height }}
+        onKeyDown={keepKeys}
+        onKeyUp={keepKeys}
+        onKeyPress={keepKeys}
+      >
         {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
         <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
         <div class="ckw-body">
           <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={widgetAction} />
           {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
         </div>
+        <BusyNotice store={store} />
         {pendingInput && !store.offline() ? (
           <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
         ) : (
           <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
         )}
         <LiveRegion text={store.announcement.value} />
+        <ResizeHandle root={rootRef} onResize={setDragHeight} />
       </div>
     </StoreContext.Provider>
   );

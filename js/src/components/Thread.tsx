@@ -18,6 +18,13 @@ const LONG_PAST_ROWS = 200;
 
 /** Within this many pixels of the bottom, the view follows the stream. */
 const FOLLOW_SLACK_PX = 48;
+/** Scroll events this long after a wheel, touch or key gesture are the user's. */
+const GESTURE_MS = 400;
+
+function isEditable(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
 
 interface ItemProps {
   item: ThreadItem;
@@ -130,6 +137,14 @@ export function ThreadView({
   const previous = useRef({ firstId: visible[0]?.id, height: 0 });
   const [loadingOlder, setLoadingOlder] = useState(false);
 
+  // Scroll events alone cannot tell the user's scrolling from the view's own: content that
+  // grows between our programmatic scroll and its scroll event looks like scrolling up.
+  // So following stops only on the user's own gestures (wheel, touch, keys, a scrollbar
+  // drag), and scroll events count only while such a gesture is under way.
+  const gestureUntil = useRef(0);
+  const dragging = useRef(false);
+  const lastTop = useRef(0);
+
   const toBottom = (smooth = false) => {
     const el = scrollRef.current;
     if (!el) return;
@@ -137,11 +152,70 @@ export function ThreadView({
     else el.scrollTop = el.scrollHeight;
   };
 
+  const setFollow = (value: boolean) => {
+    follow.current = value;
+    setShowJump(!value);
+  };
+
+  const gesture = () => {
+    gestureUntil.current = performance.now() + GESTURE_MS;
+    lastTop.current = scrollRef.current?.scrollTop ?? 0;
+  };
+
+  /** The user asked to see earlier content: stop following, if there is any to see. */
+  const userScrollsUp = () => {
+    gesture();
+    const el = scrollRef.current;
+    if (el && el.scrollTop > 0) setFollow(false);
+  };
+
   const onScroll = () => {
     const el = scrollRef.current;
-    if (!el) return;
-    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
-    setShowJump(!follow.current);
+    if (!el || !(dragging.current || performance.now() < gestureUntil.current)) return;
+    // Only a move up stops following: our own scrolls to the bottom only ever move down.
+    const up = el.scrollTop < lastTop.current - 1;
+    lastTop.current = el.scrollTop;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
+    if (atBottom || up) setFollow(atBottom);
+  };
+
+  const onWheel = (event: WheelEvent) => {
+    if (event.deltaY < 0) userScrollsUp();
+    else gesture();
+  };
+
+  // A press on the scroller itself (not on its content) is a press on its scrollbar.
+  const onPointerDown = (event: PointerEvent) => {
+    if (event.target !== scrollRef.current) return;
+    dragging.current = true;
+    const release = () => {
+      dragging.current = false;
+      gesture();
+      window.removeEventListener("pointerup", release, true);
+      window.removeEventListener("pointercancel", release, true);
+    };
+    window.addEventListener("pointerup", release, true);
+    window.addEventListener("pointercancel", release, true);
+  };
+
+  /** Keys scroll the thread wherever the focus is inside it (buttons, links, code). */
+  const onKeyDown = (event: KeyboardEvent) => {
+    const el = scrollRef.current;
+    if (!el || event.altKey || event.ctrlKey || event.metaKey || isEditable(event.target)) return;
+    const page = Math.max(el.clientHeight - 40, 40);
+    const by: Record<string, number> = { ArrowUp: -40, ArrowDown: 40, PageUp: -page, PageDown: page };
+    if (event.key === " ") by[" "] = event.shiftKey ? -page : page;
+    let top: number;
+    if (event.key in by) top = el.scrollTop + by[event.key]!;
+    else if (event.key === "Home") top = 0;
+    else if (event.key === "End") top = el.scrollHeight;
+    else return;
+    // A focused button takes Space as a click.
+    if (event.key === " " && event.target !== el) return;
+    event.preventDefault();
+    if (top < el.scrollTop) userScrollsUp();
+    else gesture();
+    el.scrollTop = top;
   };
 
   // After each render: keep the reading position when older items came in on top. Following
@@ -181,8 +255,7 @@ export function ThreadView({
   // The user just sent: show them their message and the reply.
   useEffect(() => {
     if (sendTick === 0) return;
-    follow.current = true;
-    setShowJump(false);
+    setFollow(true);
     toBottom();
   }, [sendTick]);
 
@@ -195,6 +268,7 @@ export function ThreadView({
       .finally(() => setLoadingOlder(false));
   };
 
+  const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
   const rows: ComponentChildren[] = [];
   let turnUser: string | null = null;
   let turnReplies: AssistantMessageItem[] = [];
@@ -209,7 +283,8 @@ export function ThreadView({
         ids={turnReplies.map((reply) => reply.id).join(" ")}
         userId={turnUser}
         feedback={options.feedback}
-        retry={isLast && options.retry && !offline}
+        // After an error the banner offers Retry: one control, not two.
+        retry={isLast && options.retry && !offline && !retryError}
       />,
     );
   };
@@ -236,11 +311,22 @@ export function ThreadView({
   endTurn(true);
 
   const empty = visible.length === 0 && !busy;
-  const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
 
   return (
     <div class="ckw-thread-wrap">
-      <div class="ckw-thread" ref={scrollRef} onScroll={onScroll} role="region" aria-label="Conversation" tabIndex={0}>
+      <div
+        class="ckw-thread"
+        ref={scrollRef}
+        onScroll={onScroll}
+        onWheel={onWheel}
+        onTouchStart={gesture}
+        onTouchMove={gesture}
+        onPointerDown={onPointerDown}
+        onKeyDown={onKeyDown}
+        role="region"
+        aria-label="Conversation"
+        tabIndex={0}
+      >
         <div class="ckw-thread-content" ref={contentRef}>
           {state.has_more ? (
             <button type="button" class="ckw-button ckw-load-older" onClick={loadOlder} disabled={loadingOlder}>
@@ -267,8 +353,7 @@ export function ThreadView({
           type="button"
           class="ckw-jump"
           onClick={() => {
-            follow.current = true;
-            setShowJump(false);
+            setFollow(true);
             toBottom(true);
           }}
         >

@@ -78,13 +78,34 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   const chosenTool = composer.tools.find((t) => t.id === tool) ?? null;
   const chosenModel = model ?? defaultModel(composer.models);
 
-  // Grow with the text up to a limit, then scroll inside.
-  useLayoutEffect(() => {
+  const placeholder = offline
+    ? "Not connected to the kernel"
+    : locked
+      ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
+      : (chosenTool?.placeholder_override ?? options.placeholder);
+
+  // Grow with the text (or the placeholder) up to a limit, then scroll inside.
+  const fit = () => {
     const area = ref.current;
     if (!area) return;
     area.style.height = "auto";
     area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  };
+  useLayoutEffect(fit, [text, placeholder]);
+  // And again when the width changes: the first measure may come before the chat has its
+  // final width (e.g. in an HBox), which cut a wrapped placeholder off.
+  useLayoutEffect(() => {
+    const area = ref.current;
+    if (!area || typeof ResizeObserver === "undefined") return;
+    let width = area.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (area.clientWidth === width) return;
+      width = area.clientWidth;
+      fit();
+    });
+    observer.observe(area);
+    return () => observer.disconnect();
+  }, []);
 
   // Local thumbnails are blob: URLs: free them when the composer goes.
   useEffect(() => () => pendingRef.current.forEach((p) => p.localUrl && URL.revokeObjectURL(p.localUrl)), []);
@@ -355,12 +376,6 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
     }
   };
 
-  const placeholder = offline
-    ? "Not connected to the kernel"
-    : locked
-      ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
-      : (chosenTool?.placeholder_override ?? options.placeholder);
-
   const rich = pending.length > 0 || quote !== null || notice !== null;
   const menuTools = useMemo(() => composer.tools.filter((t) => !t.pinned), [composer.tools]);
   const pinnedTools = useMemo(() => composer.tools.filter((t) => t.pinned), [composer.tools]);
@@ -535,7 +550,8 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
       {offline ? (
         <div class="ckw-offline" role="status">
           <Icon name="info" size={14} />
-          Not connected to the kernel: this is the saved conversation. Run the cell again to chat.
+          Not connected to the kernel. If a cell is still running, the chat catches up when it
+          finishes; otherwise this is the saved conversation: run the cell again to chat.
         </div>
       ) : null}
       {options.disclaimer ? <Markdown text={options.disclaimer} class="ckw-disclaimer" /> : null}
