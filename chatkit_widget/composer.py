@@ -433,14 +433,15 @@ async def answer_composer(
         case "upload_chunk":
             data = buffers[0] if buffers else b""
             offset = int(params["offset"])
+            created: Attachment | None = None
             if "upload_id" in params:
                 # Pipelined: the first chunk carries the metadata, and the view sends every
                 # chunk without waiting for attachments.create's answer (one round trip
                 # less). Later chunks wait here for that creation.
-                attachment = await composer.upload_target(str(params["upload_id"]), offset, params)
-                attachment_id = attachment.id
+                created = await composer.upload_target(str(params["upload_id"]), offset, params)
+                attachment_id = created.id
             else:
-                attachment, attachment_id = None, str(params["attachment_id"])
+                attachment_id = str(params["attachment_id"])
             try:
                 received = await composer.write(attachment_id, offset, data)
                 # Chunks may be handled out of order: the upload ends with its last byte.
@@ -452,8 +453,8 @@ async def answer_composer(
                 await composer.delete(attachment_id)  # nothing half-uploaded stays
                 raise
             result: dict[str, Any] = {"received": received}
-            if attachment is not None:
-                result["attachment"] = attachment.model_dump(mode="json", exclude_none=True)
+            if created is not None:
+                result["attachment"] = created.model_dump(mode="json", exclude_none=True)
             return result, None
         case "attachment_delete":
             await composer.delete(str(params["attachment_id"]))

@@ -65,7 +65,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     _thread = traitlets.Dict(None, allow_none=True).tag(sync=True)
     # Finished items of the active thread: what a reloaded page or a saved notebook shows
     # before the first snapshot arrives.
-    _transcript = traitlets.List().tag(sync=True)
+    _transcript: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
     title = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """Header title when the thread has none yet."""
@@ -575,7 +575,8 @@ class ChatKitWidget(anywidget.AnyWidget):
     # -- kernel state → traits ------------------------------------------------------------
 
     def _thread_changed(self, thread: ThreadMetadata | None) -> None:
-        self._thread = dump_thread(thread) if thread else None
+        # traitlets' stubs type Dict traits without None, though allow_none=True takes it.
+        self._thread = dump_thread(thread) if thread else None  # type: ignore[assignment]
         self._opening_thread = True  # our own write: not a request to open a thread
         try:
             self.thread_id = thread.id if thread else None

@@ -193,7 +193,10 @@ def test_the_tool_and_model_pickers_set_the_inference_options(lab_page: LabPage)
 def test_a_passage_selected_in_an_answer_is_quoted_in_the_reply(lab_page: LabPage):
     lab_page.write_notebook(
         "quote.ipynb",
-        [SETUP + "chat = ChatKitWidget(ComposerServer('The sky is blue because of Rayleigh scattering.'))\nchat"],  # noqa: E501
+        [
+            SETUP
+            + "chat = ChatKitWidget(ComposerServer('The sky is blue because of Rayleigh scattering.'))\nchat"
+        ],  # noqa: E501
     )
     lab_page.open("quote.ipynb")
     lab_page.run_all()
