@@ -69,8 +69,10 @@ async def main() -> int:
     os.environ.pop("OPENAI_API_KEY", None)  # offline: the model and titles stay local
     bounded = await run(1_000, DEFAULT_HISTORY_LIMIT)
     unbounded = await run(400, None)
-    print(f"per-turn kernel cost, from_agent + MemoryStore + offline model (median of "
-          f"{2 * WINDOW} turns around each mark)")
+    print(
+        f"per-turn kernel cost, from_agent + MemoryStore + offline model (median of "
+        f"{2 * WINDOW} turns around each mark)"
+    )
     ratio = report(f"history_limit={DEFAULT_HISTORY_LIMIT} (default)", bounded, (100, 1_000))
     report("baseline: history_limit=None", unbounded, (100, 400))
     verdict = "PASS" if ratio <= LIMIT else "FAIL"

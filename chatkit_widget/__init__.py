@@ -5,6 +5,7 @@ the kernel; the browser is a view. Everything also runs headless: ``await chat.s
 """
 
 from .actions import ActionFailed, NoThreadError
+from .attachments import LocalAttachmentStore
 from .client import ChatBusyError
 from .dispatch import ClientToolLoopError
 from .stores import MemoryStore, SQLiteStore
@@ -16,6 +17,7 @@ __all__ = [
     "ChatBusyError",
     "ChatKitWidget",
     "ClientToolLoopError",
+    "LocalAttachmentStore",
     "MemoryStore",
     "NoThreadError",
     "ResponseCancelled",

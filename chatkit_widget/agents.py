@@ -29,6 +29,9 @@ from agents import (
     FunctionTool,
     Model,
     ModelBehaviorError,
+    ModelSettings,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
     RunConfig,
     RunContextWrapper,
     Runner,
@@ -45,6 +48,7 @@ from chatkit.server import ChatKitServer
 from chatkit.store import AttachmentStore, Store, StoreItemType
 from chatkit.types import (
     ClientToolCallItem,
+    InferenceOptions,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -56,6 +60,7 @@ from chatkit.types import (
 )
 from typing_extensions import TypeVar
 
+from .converter import NotebookConverter
 from .limits import DEFAULT_HISTORY_LIMIT
 from .models import OfflineModel, default_model
 from .tools import ClientTool
@@ -113,8 +118,8 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
             ``default_model()`` when ``OPENAI_API_KEY`` is set, else a title made from the
             first message (``offline_title``).
         attachment_store: As for ``ChatKitServer``.
-        converter: Turns stored thread items into model input (override it for
-            attachments or tags); default: ChatKit's ``ThreadItemConverter``.
+        converter: Turns stored thread items into model input; default:
+            ``NotebookConverter`` (attachments from ``attachment_store``, tags).
         run_config: Passed to every run. Default: tracing off when ``OPENAI_API_KEY``
             is unset (there is nowhere to send traces, and the exporter warns per batch).
             Its ``tool_error_formatter``, if any, still decides what the model is told
@@ -153,7 +158,7 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
         self.agent = agent
         self.client_tools: Mapping[str, ClientTool] = {} if client_tools is None else client_tools
         self.title_model = title_model
-        self.converter = converter or ThreadItemConverter()
+        self.converter = converter or NotebookConverter(attachment_store)
         self.run_config = run_config
 
     async def respond(
@@ -171,7 +176,7 @@ class AgentServer(ChatKitServer[TContext], Generic[TContext]):
             agent_input = await self.converter.to_agent_input(items)
             agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
             result = Runner.run_streamed(
-                self.agent_for_turn(),
+                with_inference_options(self.agent_for_turn(), _inference_options(items)),
                 agent_input,
                 context=agent_context,
                 run_config=self._run_config(),
@@ -393,3 +398,34 @@ def _stop_before_callable(
         return await outcome if inspect.isawaitable(outcome) else outcome
 
     return stop_at_client_tools
+
+
+# -- the composer's tool and model choice -------------------------------------------------
+
+
+def _inference_options(items: list[ThreadItem]) -> InferenceOptions | None:
+    """The newest user message's choice (client tool round trips continue its turn)."""
+    for item in reversed(items):
+        if isinstance(item, UserMessageItem):
+            return item.inference_options
+    return None
+
+
+def with_inference_options(agent: Agent[Any], options: InferenceOptions | None) -> Agent[Any]:
+    """``agent`` forced to call the chosen tool, on the chosen model when it runs a real
+    one (the offline and scripted models have no other models to switch to)."""
+    if options is None:
+        return agent
+    changes: dict[str, Any] = {}
+    if options.tool_choice is not None:
+        # reset_tool_choice (on by default) lifts the force after the tool ran.
+        changes["model_settings"] = agent.model_settings.resolve(
+            ModelSettings(tool_choice=options.tool_choice.id)
+        )
+    if options.model:
+        model = agent.model
+        if model is None or isinstance(model, str):
+            changes["model"] = options.model
+        elif isinstance(model, (OpenAIResponsesModel, OpenAIChatCompletionsModel)):
+            changes["model"] = type(model)(options.model, model._client)
+    return agent.clone(**changes) if changes else agent

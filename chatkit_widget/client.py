@@ -62,6 +62,7 @@ from chatkit.types import (
     ThreadStreamEvent,
     ThreadsUpdateReq,
     ThreadUpdateParams,
+    UserMessageContent,
     UserMessageInput,
     UserMessageItem,
     UserMessageTextContent,
@@ -139,14 +140,33 @@ class ChatKitClient:
     def is_responding(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def send(self, text: str) -> asyncio.Task[Turn]:
-        """Start a turn for a user message; the thread is created on first use."""
-        if not isinstance(text, str) or not text.strip():
+    def send(
+        self,
+        text: str,
+        *,
+        content: list[UserMessageContent] | None = None,
+        attachments: list[str] | None = None,
+        quoted_text: str | None = None,
+        inference_options: InferenceOptions | None = None,
+    ) -> asyncio.Task[Turn]:
+        """Start a turn for a user message; the thread is created on first use.
+
+        ``content`` (text and tags, in order) replaces ``text`` when given; a message
+        needs some text or an attachment."""
+        if not isinstance(text, str):
+            raise ValueError("send() needs a message text")
+        if content is None:
+            content = [UserMessageTextContent(text=text)] if text.strip() else []
+        has_text = any(
+            not isinstance(part, UserMessageTextContent) or part.text.strip() for part in content
+        )
+        if not has_text and not attachments:
             raise ValueError("send() needs a non-empty message text")
         message = UserMessageInput(
-            content=[UserMessageTextContent(text=text)],
-            attachments=[],
-            inference_options=InferenceOptions(),
+            content=content,
+            attachments=list(attachments or []),
+            quoted_text=quoted_text or None,
+            inference_options=inference_options or InferenceOptions(),
         )
         thread_id = self.state.thread_id
         request: BaseReq

@@ -14,7 +14,10 @@ Kernel → view (custom messages):
 - ``reply``: ``{"type": "reply", "request_id": id, "ok": bool, "result"|"error": ...}``;
   answers a view's ``request``, and a view's ``action`` / ``answer`` carrying a
   ``request_id`` once everything it started has ended (a streaming response can take
-  minutes, so views wait for these replies without a timeout).
+  minutes, so views wait for these replies without a timeout). Binary results (an
+  attachment's bytes) travel as the message's buffers, never as base64 inside the JSON.
+- ``composer``: ``{"type": "composer", "command": "set_value" | "focus", ...}``; the
+  Python composer API (``set_composer_value``, ``focus_composer``) for every view.
 
 The widget's own events (in batches, ordered with the ChatKit events):
 
@@ -28,16 +31,17 @@ The widget's own events (in batches, ordered with the ChatKit events):
   twice.
 
 View → kernel: one of the ``ViewMessage`` models below; anything else is rejected with a
-logged error.
+logged error. Requests that carry bytes (``upload_chunk``, ``transcribe``) send them as
+the message's binary buffers; the JSON part stays small.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 # The ChatKit event that carries a streamed text fragment; the transport coalesces these.
 TEXT_DELTA = "assistant_message.content_part.text_delta"
@@ -73,6 +77,15 @@ class SnapshotMessage(TypedDict):
     state: ViewState
 
 
+class ComposerMessage(TypedDict, total=False):
+    type: Literal["composer"]
+    command: Literal["set_value", "focus"]
+    text: str
+    attachments: list[dict[str, Any]]  # Attachment JSON, already uploaded
+    tool: str | None
+    model: str | None
+
+
 class ReplyMessage(TypedDict, total=False):
     type: Literal["reply"]
     request_id: str
@@ -92,10 +105,30 @@ class Sync(_ViewMessage):
 
 
 class Send(_ViewMessage):
-    """The user submitted the composer."""
+    """The user submitted the composer. ``content`` (text and ``input_tag`` parts, in
+    order) replaces ``text`` when given; ``attachments`` are ids from ``attachment_create``
+    whose bytes are all uploaded."""
 
     type: Literal["send"]
-    text: Annotated[str, Field(min_length=1)]
+    text: str = ""
+    content: list[dict[str, Any]] | None = None
+    attachments: list[str] = Field(default_factory=list)
+    quoted_text: str | None = None
+    tool_choice: str | None = None
+    model: str | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Send:
+        if not self.text and not self.content and not self.attachments:
+            raise ValueError("a message needs text, content or attachments")
+        return self
+
+
+class EntityClick(_ViewMessage):
+    """The user clicked a tag or an entity source."""
+
+    type: Literal["entity_click"]
+    entity: dict[str, Any]
 
 
 class Cancel(_ViewMessage):
@@ -127,7 +160,14 @@ class Feedback(_ViewMessage):
 
 
 class Request(_ViewMessage):
-    """A call that expects a ``reply`` (history listing, older items, rename, delete…)."""
+    """A call that expects a ``reply`` (history listing, older items, rename, delete…;
+    the composer's ``attachment_create``, ``upload_chunk``, ``attachment_delete``,
+    ``attachment_bytes``, ``tag_search``, ``entity_preview``, ``transcribe``).
+
+    ``upload_chunk`` carries one chunk as the message's buffer, at ``offset``. A view
+    pipelines a file: every chunk names the same ``upload_id``, the first also carries
+    ``name``, ``size`` and ``mime_type`` and creates the attachment (``attachments.create``),
+    and no chunk waits for an answer; the replies carry ``received`` and the attachment."""
 
     type: Literal["request"]
     request_id: str
@@ -168,6 +208,7 @@ ViewMessage = Annotated[
     | NewThread
     | OpenThread
     | Feedback
+    | EntityClick
     | Request
     | WidgetAction
     | Answer,

@@ -14,12 +14,14 @@ import anywidget
 import traitlets
 from chatkit.server import ChatKitServer
 from chatkit.store import Store
-from chatkit.types import ThreadItem, ThreadMetadata
+from chatkit.types import ThreadItem, ThreadMetadata, UserMessageTextContent
 from pydantic import BaseModel, ValidationError
 
 from . import protocol
 from .actions import ActionFailed, Actions
+from .attachments import LocalAttachmentStore
 from .client import ChatBusyError, ChatKitClient
+from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
@@ -63,7 +65,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     _thread = traitlets.Dict(None, allow_none=True).tag(sync=True)
     # Finished items of the active thread: what a reloaded page or a saved notebook shows
     # before the first snapshot arrives.
-    _transcript = traitlets.List().tag(sync=True)
+    _transcript: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
     title = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """Header title when the thread has none yet."""
@@ -99,6 +101,26 @@ class ChatKitWidget(anywidget.AnyWidget):
     tool_error_notices = traitlets.Bool(True)
     """Show a warning notice in the chat when a server tool raises (it is also logged
     and recorded in ``Turn.tool_errors`` either way)."""
+
+    # The composer (ChatKit.js ``composer.*`` and ``entities`` options). All off by default.
+    attachments = traitlets.Any(None, allow_none=True).tag(sync=True)
+    """``{"enabled": True, "max_size": bytes, "max_count": n, "accept": {"image/*":
+    [".png"]}}`` (or ``True``): a paperclip, drag and drop, paste. The server needs an
+    ``AttachmentStore`` (``from_agent`` brings ``LocalAttachmentStore``)."""
+    tools = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """Tool picker: ``[{"id", "label", "icon", "short_label", "placeholder_override",
+    "pinned", "persistent"}]``; the choice is sent as ``inference_options.tool_choice``."""
+    models = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """Model picker: ``[{"id", "label", "description", "default", "disabled"}]``; sent as
+    ``inference_options.model``."""
+    dictation = traitlets.Bool(False).tag(sync=True)
+    """A microphone button; the server must implement ``transcribe``."""
+    tag_search = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """``"variables"``: ``@`` offers the notebook's DataFrames, arrays, figures and
+    functions (besides ``@chat.on_tag_search`` results)."""
+    # Which entity handlers exist (set by the decorators): the view opens the @ menu,
+    # makes tags clickable and asks for previews only when Python answers.
+    _entities = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -160,7 +182,27 @@ class ChatKitWidget(anywidget.AnyWidget):
         if initial_thread is not None:
             self._initial_load = self._start_initial_load(initial_thread)
         self._client.tool_error_notices = self.tool_error_notices
+        self._composer = ComposerBackend(self._client, self._composer_options)
         self.on_msg(self._on_view_message)
+
+    @traitlets.validate("attachments")
+    def _valid_attachments(self, proposal: dict[str, Any]) -> dict[str, Any] | None:
+        value = proposal["value"]
+        if value is None or value is False:
+            return None
+        if value is True:
+            return {"enabled": True}
+        if not isinstance(value, dict):
+            raise traitlets.TraitError("attachments is True, None or a dict of options")
+        return {"enabled": True, **value}
+
+    def _composer_options(self) -> dict[str, Any]:
+        return {
+            "attachments": self.attachments,
+            "tools": self.tools,
+            "models": self.models,
+            "tag_search": self.tag_search,
+        }
 
     def _start_initial_load(self, initial_thread: str) -> asyncio.Task[None] | None:
         async def load() -> None:
@@ -221,11 +263,13 @@ class ChatKitWidget(anywidget.AnyWidget):
         from .stores import MemoryStore
 
         tools: dict[str, ClientTool] = {}
+        store = store if store is not None else MemoryStore()
         server = AgentServer(
             agent,
-            store if store is not None else MemoryStore(),
+            store,
             client_tools=tools,
             title_model=title_model,
+            attachment_store=LocalAttachmentStore.beside(store),
             history_limit=history_limit,
         )
         chat = cls(server, context, **options)
@@ -235,14 +279,56 @@ class ChatKitWidget(anywidget.AnyWidget):
 
     # -- headless driving -----------------------------------------------------------------
 
-    async def send(self, text: str) -> Turn:
+    async def send(
+        self,
+        text: str = "",
+        *,
+        attachments: Any = None,
+        tags: list[Any] | None = None,
+        quoted_text: str | None = None,
+        tool_choice: str | None = None,
+        model: str | None = None,
+    ) -> Turn:
         """Send a user message and wait for the whole response.
+
+        ``attachments``: paths, ``(name, bytes)``, pandas DataFrames (CSV), matplotlib or
+        plotly figures (PNG), or ``(name, DataFrame | figure)``. ``tags``: entity dicts
+        (``{"id", "title", "data"}``) or notebook variable names; a tag whose ``@title``
+        is in the text takes its place. ``tool_choice`` / ``model``: ids from the
+        ``tools`` / ``models`` options (any id when those are not set). Bad input raises
+        ``ValueError`` and nothing is sent.
 
         (This replaces ipywidgets' ``Widget.send``, which sends a raw custom message.)
         """
         self._bind_loop()
         await self.ready()
-        return await self._await(self._client.send(text))
+        composer = self._composer
+        if self._client.is_responding:
+            raise ChatBusyError(
+                "a response is already running on this chat: await it, or call chat.cancel() first"
+            )
+        content = composer.content(text, tags)
+        options = composer.inference_options(tool_choice, model)
+        uploads = composer.prepare_uploads(attachments)
+        if not uploads and not any(
+            not isinstance(p, UserMessageTextContent) or p.text.strip() for p in content
+        ):
+            raise ValueError("send() needs a non-empty message text")
+        ids = await composer.upload(uploads)
+        try:
+            task = self._client.send(
+                text,
+                content=content,
+                attachments=ids,
+                quoted_text=quoted_text,
+                inference_options=options,
+            )
+        except BaseException:
+            for attachment_id in ids:
+                await composer.delete(attachment_id)
+            raise
+        composer.sent(ids)
+        return await self._await(task)
 
     async def retry_after_item(self, item_id: str | None = None) -> Turn:
         """Run again from a user message (default: the last one); later items go.
@@ -392,6 +478,63 @@ class ChatKitWidget(anywidget.AnyWidget):
 
         return register
 
+    def on_tag_search(self, fn: F) -> F:
+        """``fn(query) -> [{"id", "title", "icon", "group", "data"}]``: the @ menu."""
+        self._composer.tag_search = fn
+        self._entities = {**self._entities, "tag_search": True}
+        return fn
+
+    def on_entity_click(self, fn: F) -> F:
+        """``fn(entity)`` when a tag or an entity source is clicked."""
+        self._composer.entity_click = fn
+        self._entities = {**self._entities, "click": True}
+        return fn
+
+    def on_entity_preview(self, fn: F) -> F:
+        """``fn(entity) -> Basic widget | None``: shown when hovering a tag or source."""
+        self._composer.entity_preview = fn
+        self._entities = {**self._entities, "preview": True}
+        return fn
+
+    # -- composer API (ChatKit.js setComposerValue / focusComposer) -----------------------
+
+    def set_composer_value(
+        self,
+        text: str,
+        *,
+        attachments: Any = None,
+        tool: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Fill every view's composer (the user still sends). ``attachments`` as for
+        ``send``; they are uploaded now. Needs a running loop when attachments are given."""
+        composer = self._composer
+        options = composer.inference_options(tool, model)
+        uploads = composer.prepare_uploads(attachments)
+        message: dict[str, Any] = {
+            "type": "composer",
+            "command": "set_value",
+            "text": text,
+            "tool": tool,
+            "model": options.model if model is not None else None,
+        }
+        if not uploads:
+            self._send_to_views({**message, "attachments": []})
+            return
+
+        async def upload_then_fill() -> None:
+            ids = await composer.upload(uploads)
+            store = self.server.store
+            found = [await store.load_attachment(i, self.context) for i in ids]
+            message["attachments"] = [a.model_dump(mode="json", exclude_none=True) for a in found]
+            self._send_to_views(message)
+
+        self._spawn(upload_then_fill(), "attach files to the composer")
+
+    def focus_composer(self) -> None:
+        """Put the keyboard focus in the composer of the view(s)."""
+        self._send_to_views({"type": "composer", "command": "focus"})
+
     @property
     def max_client_tool_round_trips(self) -> int:
         """Client tool round trips allowed in one response before it stops with an error."""
@@ -432,7 +575,8 @@ class ChatKitWidget(anywidget.AnyWidget):
     # -- kernel state → traits ------------------------------------------------------------
 
     def _thread_changed(self, thread: ThreadMetadata | None) -> None:
-        self._thread = dump_thread(thread) if thread else None
+        # traitlets' stubs type Dict traits without None, though allow_none=True takes it.
+        self._thread = dump_thread(thread) if thread else None  # type: ignore[assignment]
         self._opening_thread = True  # our own write: not a request to open a thread
         try:
             self.thread_id = thread.id if thread else None
@@ -486,7 +630,7 @@ class ChatKitWidget(anywidget.AnyWidget):
         quote untrusted input."""
         self._client.notice(clip(message, 2 * MAX_ECHO_CHARS))
 
-    def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_view_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         # May run on a kernel subshell thread: validate here, act on the loop's thread.
         loop = self._loop or _current_loop()
         size = exceeds(content)
@@ -521,10 +665,14 @@ class ChatKitWidget(anywidget.AnyWidget):
         if loop is None:
             logger.error("no event loop to handle %s", clip(content))
             return
+        # Binary buffers (uploads, audio) are memoryviews of the received frames: passed
+        # on as they are, never copied here.
+        # Only messages that carry bytes pass them: the one-argument call stays as it was.
+        args = (message, list(buffers)) if buffers else (message,)
         if threading.get_ident() == self._loop_thread and loop.is_running():
-            self._handle_view_message(message)
+            self._handle_view_message(*args)
         else:
-            loop.call_soon_threadsafe(self._handle_view_message, message)
+            loop.call_soon_threadsafe(self._handle_view_message, *args)
 
     def _refuse_reply(self, loop: asyncio.AbstractEventLoop, content: Any, error: str) -> None:
         """A refused message that expected a reply still gets one: the view waits for it
@@ -534,15 +682,19 @@ class ChatKitWidget(anywidget.AnyWidget):
             reply = {"type": "reply", "request_id": request_id, "ok": False, "error": error}
             loop.call_soon_threadsafe(self._send_to_views, reply)
 
-    def _handle_view_message(self, message: protocol.ViewMessage) -> None:
+    def _handle_view_message(
+        self, message: protocol.ViewMessage, buffers: list[Any] | None = None
+    ) -> None:
         client = self._client
         try:
             match message:
                 case protocol.Sync():
                     self._views_attached = True
                     self._transport.snapshot(client.view_state())
-                case protocol.Send(text=text):
-                    _log_failure(client.send(text))
+                case protocol.Send():
+                    self._send_from_view(message)
+                case protocol.EntityClick(entity=entity):
+                    self._spawn(self._composer.click(entity), "handle the entity click")
                 case protocol.Cancel():
                     client.cancel()
                 case protocol.Retry(item_id=item_id):
@@ -555,7 +707,7 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case protocol.Feedback(item_ids=item_ids, kind=kind):
                     self._spawn(client.feedback(item_ids, kind), "store feedback")
                 case protocol.Request():
-                    self._spawn(self._answer(message), f"answer {message.method!r}")
+                    self._spawn(self._answer(message, buffers or []), f"answer {message.method!r}")
                 case protocol.WidgetAction(action=action, item_id=item_id):
                     self._spawn_replying(
                         self._actions.from_view(action, item_id),
@@ -575,8 +727,25 @@ class ChatKitWidget(anywidget.AnyWidget):
         self._report(message)
         self._transport.flush()
 
-    async def _answer(self, request: protocol.Request) -> None:
+    def _send_from_view(self, message: protocol.Send) -> None:
+        composer = self._composer
+        content = composer.parse_content(message.content) if message.content is not None else None
+        options = composer.inference_options(message.tool_choice, message.model)
+        composer.check_attachments(message.attachments)
+        _log_failure(
+            self._client.send(
+                message.text,
+                content=content,
+                attachments=message.attachments,
+                quoted_text=message.quoted_text,
+                inference_options=options,
+            )
+        )
+        composer.sent(message.attachments)
+
+    async def _answer(self, request: protocol.Request, buffers: list[Any] | None = None) -> None:
         client, params = self._client, request.params
+        out_buffers: list[Any] | None = None
         try:
             match request.method:
                 case "list_threads":
@@ -594,6 +763,10 @@ class ChatKitWidget(anywidget.AnyWidget):
                 case "delete_thread":
                     await client.delete_thread(params["thread_id"])
                     result = None
+                case method if method in COMPOSER_METHODS:
+                    result, out_buffers = await answer_composer(
+                        self._composer, self.server, self.context, method, params, buffers or []
+                    )
                 case _:
                     raise ValueError(f"unknown request method {clip(repr(request.method))}")
         except Exception as exc:
@@ -608,8 +781,17 @@ class ChatKitWidget(anywidget.AnyWidget):
                 }
             )
             return
-        self._send_to_views(
-            {"type": "reply", "request_id": request.request_id, "ok": True, "result": result}
+        self._send(
+            {
+                "method": "custom",
+                "content": {
+                    "type": "reply",
+                    "request_id": request.request_id,
+                    "ok": True,
+                    "result": result,
+                },
+            },
+            buffers=out_buffers,
         )
 
     def _spawn(self, coro: Any, what: str) -> None:

@@ -63,14 +63,22 @@ class ToolServer(ChatKitServer[dict[str, Any]]):
         if input_user_message is not None:
             if self.effect:
                 yield ClientEffectEvent(name=self.effect, data={})
-            yield ThreadItemDoneEvent(item=ClientToolCallItem(
-                id=self.store.generate_item_id("tool_call", thread, context),
-                thread_id=thread.id, created_at=now, call_id="c1", name="lookup", arguments={},
-            ))
+            yield ThreadItemDoneEvent(
+                item=ClientToolCallItem(
+                    id=self.store.generate_item_id("tool_call", thread, context),
+                    thread_id=thread.id,
+                    created_at=now,
+                    call_id="c1",
+                    name="lookup",
+                    arguments={},
+                )
+            )
             return
         item = AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
-            created_at=now, content=[],
+            id=self.store.generate_item_id("message", thread, context),
+            thread_id=thread.id,
+            created_at=now,
+            content=[],
         )
         yield ThreadItemAddedEvent(item=item)
         for _ in range(50):
@@ -106,12 +114,13 @@ async def assert_consistent(chat: ChatKitWidget) -> None:
 
 async def cancel_when(chat: ChatKitWidget, ready: Callable[[], bool], text: str = "go") -> Any:
     task = asyncio.create_task(chat.send(text))
-    for _ in range(2000):
-        if ready():
-            break
+    # Poll every loop step (the cancel point may last one step), bounded by time rather
+    # than a step count: a loaded machine runs many empty steps before the first delta.
+    deadline = asyncio.get_running_loop().time() + 10
+    while not ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the cancel point was never reached")
         await asyncio.sleep(0)
-    else:
-        raise AssertionError("the cancel point was never reached")
     assert chat.cancel() is True
     return await asyncio.wait_for(task, 10)
 
@@ -165,9 +174,15 @@ async def test_cancel_while_the_sdk_awaits_the_store_before_the_first_event():
 async def test_cancel_mid_stream_keeps_the_partial_text():
     chat = ChatKitWidget(ScriptedServer(delay=0.005, deltas=["ab"] * 200))
     fired = watch(chat)
-    turn = await cancel_when(chat, lambda: "ab" in "".join(
-        c.text for i in chat.items if isinstance(i, AssistantMessageItem) for c in i.content
-    ))
+    turn = await cancel_when(
+        chat,
+        lambda: (
+            "ab"
+            in "".join(
+                c.text for i in chat.items if isinstance(i, AssistantMessageItem) for c in i.content
+            )
+        ),
+    )
     assert turn.cancelled is True and 0 < len(turn.text) < 400
     assert fired == ["start", "end"]
     await assert_consistent(chat)
@@ -208,8 +223,12 @@ async def test_the_kernel_follows_the_sdk_deleting_a_pending_call_silently():
     thread_id = chat.thread_id
     assert thread_id is not None
     dangling = ClientToolCallItem(
-        id="tc_dangling", thread_id=thread_id, created_at=datetime.now(), call_id="x",
-        name="lookup", arguments={},
+        id="tc_dangling",
+        thread_id=thread_id,
+        created_at=datetime.now(),
+        call_id="x",
+        name="lookup",
+        arguments={},
     )
     await chat.server.store.add_thread_item(thread_id, dangling, {})
     await chat.open_thread(thread_id)
@@ -217,7 +236,10 @@ async def test_the_kernel_follows_the_sdk_deleting_a_pending_call_silently():
     assert (await chat.send("next")).ok
     assert "tc_dangling" not in [i.id for i in chat.items]
     removed = [
-        e for m in comm_of(chat).custom() if m["type"] == "batch" for e in m["events"]
+        e
+        for m in comm_of(chat).custom()
+        if m["type"] == "batch"
+        for e in m["events"]
         if e["type"] == "widget.items_removed"
     ]
     assert any("tc_dangling" in e["item_ids"] for e in removed)

@@ -40,8 +40,31 @@ from .hostile import PAYLOADS, REPLY
 
 NOW = datetime(2026, 1, 1)
 ALLOWED_TAGS = {
-    "p", "em", "strong", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "ul", "ol", "li", "hr", "br", "del", "table", "thead", "tbody", "tr", "th", "td", "a",
+    "p",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "hr",
+    "br",
+    "del",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
 }
 
 
@@ -102,21 +125,38 @@ def test_each_hostile_payload_renders_inert(payload: str):
 
 def test_the_whole_corpus_in_every_kind_of_item_renders_inert():
     items = [
-        user(REPLY, quoted_text=REPLY, attachments=[
-            FileAttachment(id="f", name=PAYLOADS[1], mime_type=PAYLOADS[0])
-        ]),
+        user(
+            REPLY,
+            quoted_text=REPLY,
+            attachments=[FileAttachment(id="f", name=PAYLOADS[1], mime_type=PAYLOADS[0])],
+        ),
         assistant(REPLY),
         ClientToolCallItem(
-            id="c", thread_id="t", created_at=NOW, call_id="x", name=PAYLOADS[0],
-            arguments={"q": PAYLOADS[1]}, status="completed", output=PAYLOADS[3],
+            id="c",
+            thread_id="t",
+            created_at=NOW,
+            call_id="x",
+            name=PAYLOADS[0],
+            arguments={"q": PAYLOADS[1]},
+            status="completed",
+            output=PAYLOADS[3],
         ),
-        WidgetItem(id="w", thread_id="t", created_at=NOW,
-                   widget=Card(children=[Text(value=REPLY)])),
-        WorkflowItem(id="f", thread_id="t", created_at=NOW, workflow=Workflow(
-            type="custom", summary=CustomSummary(title=PAYLOADS[1]),
-            tasks=[CustomTask(title=PAYLOADS[0], content=PAYLOADS[2]),
-                   ThoughtTask(title=PAYLOADS[4], content=PAYLOADS[5])],
-        )),
+        WidgetItem(
+            id="w", thread_id="t", created_at=NOW, widget=Card(children=[Text(value=REPLY)])
+        ),
+        WorkflowItem(
+            id="f",
+            thread_id="t",
+            created_at=NOW,
+            workflow=Workflow(
+                type="custom",
+                summary=CustomSummary(title=PAYLOADS[1]),
+                tasks=[
+                    CustomTask(title=PAYLOADS[0], content=PAYLOADS[2]),
+                    ThoughtTask(title=PAYLOADS[4], content=PAYLOADS[5]),
+                ],
+            ),
+        ),
     ]
     markdown = to_markdown(ThreadMetadata(id="t", created_at=NOW, title=PAYLOADS[7]), items)
     assert_inert(markdown)
@@ -134,34 +174,65 @@ def test_markdown_formatting_stays_readable():
     tags = [tag for tag, _ in elements]
     assert {"h1", "ul", "li", "strong", "em", "code", "pre"} <= set(tags)
     shown = html_module.unescape(str(mistune.html(markdown_text(text))))
-    assert "<pre><code class=\"language-python\">if a < b:\n    pass\n</code></pre>" in shown
+    assert '<pre><code class="language-python">if a < b:\n    pass\n</code></pre>' in shown
     assert "<code>a < b</code> in code" in shown
     assert "See https://example.com now." in shown
 
 
 def test_to_markdown_includes_widgets_workflows_tool_calls_and_attachments():
     items = [
-        user("look at this", attachments=[
-            FileAttachment(id="f", name="report.pdf", mime_type="application/pdf")
-        ]),
-        ClientToolCallItem(
-            id="c", thread_id="t", created_at=NOW, call_id="x", name="get_weather",
-            arguments={"city": "Oslo"}, status="completed", output={"temp": 3},
+        user(
+            "look at this",
+            attachments=[FileAttachment(id="f", name="report.pdf", mime_type="application/pdf")],
         ),
-        WidgetItem(id="w1", thread_id="t", created_at=NOW, copy_text="Copied summary",
-                   widget=Card(children=[Text(value="ignored")])),
-        WidgetItem(id="w2", thread_id="t", created_at=NOW,
-                   widget=Card(children=[Title(value="Forecast"), Text(value="Sunny, 21 C")])),
-        WorkflowItem(id="f", thread_id="t", created_at=NOW, workflow=Workflow(
-            type="custom", summary=CustomSummary(title="Researching"),
-            tasks=[CustomTask(title="Searched the web", content="3 results")],
-        )),
+        ClientToolCallItem(
+            id="c",
+            thread_id="t",
+            created_at=NOW,
+            call_id="x",
+            name="get_weather",
+            arguments={"city": "Oslo"},
+            status="completed",
+            output={"temp": 3},
+        ),
+        WidgetItem(
+            id="w1",
+            thread_id="t",
+            created_at=NOW,
+            copy_text="Copied summary",
+            widget=Card(children=[Text(value="ignored")]),
+        ),
+        WidgetItem(
+            id="w2",
+            thread_id="t",
+            created_at=NOW,
+            widget=Card(children=[Title(value="Forecast"), Text(value="Sunny, 21 C")]),
+        ),
+        WorkflowItem(
+            id="f",
+            thread_id="t",
+            created_at=NOW,
+            workflow=Workflow(
+                type="custom",
+                summary=CustomSummary(title="Researching"),
+                tasks=[CustomTask(title="Searched the web", content="3 results")],
+            ),
+        ),
         assistant("Done."),
     ]
     shown = html_module.unescape(str(mistune.html(to_markdown(None, items))))
-    for text in ("report.pdf", "get_weather", '{"city": "Oslo"}', '{"temp": 3}',
-                 "Copied summary", "Forecast", "Sunny, 21 C", "Researching",
-                 "Searched the web: 3 results", "Done."):
+    for text in (
+        "report.pdf",
+        "get_weather",
+        '{"city": "Oslo"}',
+        '{"temp": 3}',
+        "Copied summary",
+        "Forecast",
+        "Sunny, 21 C",
+        "Researching",
+        "Searched the web: 3 results",
+        "Done.",
+    ):
         assert text in shown, text
     assert "ignored" not in shown
 

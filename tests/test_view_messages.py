@@ -76,10 +76,15 @@ async def test_a_failed_view_request_replies_in_brief():
     chat = ChatKitWidget(ScriptedServer())
     await chat.send("hi")
     view_says(chat, {"type": "request", "request_id": "r1", "method": "m" * 500_000})
-    view_says(chat, {
-        "type": "request", "request_id": "r2", "method": "delete_thread",
-        "params": {"thread_id": "q" * 500_000},
-    })
+    view_says(
+        chat,
+        {
+            "type": "request",
+            "request_id": "r2",
+            "method": "delete_thread",
+            "params": {"thread_id": "q" * 500_000},
+        },
+    )
     view_says(chat, {"type": "retry", "item_id": "i" * 500_000})
     await settle()
     assert [r["request_id"] for r in replies(chat)] == ["r1", "r2"]

@@ -6,7 +6,7 @@
 
 import type { ErrorEvent, NoticeEvent, ProgressUpdateEvent, StreamOptions, Thread, ThreadItem, ThreadStreamEvent } from "./chatkit";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The ChatKit event that carries a streamed text fragment; the transport coalesces these. */
 export const TEXT_DELTA = "assistant_message.content_part.text_delta";
@@ -70,7 +70,17 @@ export interface ReplyMessage {
   error?: string;
 }
 
-export type KernelMessage = BatchMessage | SnapshotMessage | ReplyMessage;
+/** The Python composer API (`set_composer_value`, `focus_composer`), for every view. */
+export interface ComposerMessage {
+  type: "composer";
+  command: "set_value" | "focus";
+  text?: string;
+  attachments?: import("./chatkit").Attachment[];
+  tool?: string | null;
+  model?: string | null;
+}
+
+export type KernelMessage = BatchMessage | SnapshotMessage | ReplyMessage | ComposerMessage;
 
 // --- view → kernel (protocol.py's ViewMessage models; extra keys are rejected) ------------
 
@@ -78,10 +88,23 @@ export type KernelMessage = BatchMessage | SnapshotMessage | ReplyMessage;
 export interface Sync {
   type: "sync";
 }
-/** The user submitted the composer. `text` is never empty. */
+/**
+ * The user submitted the composer. `content` (text and `input_tag` parts, in order)
+ * replaces `text` when given; `attachments` are ids whose bytes are all uploaded.
+ */
 export interface Send {
   type: "send";
   text: string;
+  content?: import("./chatkit").UserMessageContent[];
+  attachments?: string[];
+  quoted_text?: string | null;
+  tool_choice?: string | null;
+  model?: string | null;
+}
+/** The user clicked a tag or an entity source. */
+export interface EntityClick {
+  type: "entity_click";
+  entity: Record<string, unknown>;
 }
 /** The user pressed Stop. */
 export interface Cancel {
@@ -150,6 +173,7 @@ export type ViewMessage =
   | NewThread
   | OpenThread
   | Feedback
+  | EntityClick
   | Request
   | WidgetAction
   | Answer;
@@ -161,13 +185,42 @@ export interface RequestMethods {
   load_older: { params: Record<string, never>; result: { loaded?: number; items?: ThreadItem[]; has_more?: boolean } };
   rename_thread: { params: { thread_id: string; title: string }; result: unknown };
   delete_thread: { params: { thread_id: string }; result: unknown };
+  // The composer's requests; bytes travel as the message's binary buffers.
+  attachment_create: { params: { name: string; size: number; mime_type: string }; result: import("./chatkit").Attachment };
+  /**
+   * One chunk of a file (the bytes are the message's buffer). Pipelined uploads name an
+   * `upload_id` and put `name`, `size`, `mime_type` on the first chunk; the reply to the
+   * first and the last chunk carries the attachment.
+   */
+  upload_chunk: {
+    params:
+      | { attachment_id: string; offset: number; final: boolean }
+      | { upload_id: string; offset: number; final: boolean; name?: string; size?: number; mime_type?: string };
+    result: { received: number; attachment?: import("./chatkit").Attachment };
+  };
+  attachment_delete: { params: { attachment_id: string }; result: unknown };
+  /** The bytes come back as the reply's first buffer. */
+  attachment_bytes: { params: { attachment_id: string }; result: { mime_type: string; name: string } };
+  tag_search: { params: { query: string }; result: { entities: Entity[] } };
+  entity_preview: { params: { entity: Entity }; result: { widget: unknown } };
+  transcribe: { params: { mime_type: string }; result: { text: string } };
+}
+
+/** ChatKit.js's Entity: what the @ menu offers and a tag carries. */
+export interface Entity {
+  id: string;
+  title: string;
+  icon?: string;
+  group?: string;
+  interactive?: boolean;
+  data?: Record<string, unknown>;
 }
 
 /** What a custom message from the kernel looks like, checked loosely (it crosses a process boundary). */
 export function isKernelMessage(msg: unknown): msg is KernelMessage {
   if (typeof msg !== "object" || msg === null) return false;
   const type = (msg as { type?: unknown }).type;
-  return type === "batch" || type === "snapshot" || type === "reply";
+  return type === "batch" || type === "snapshot" || type === "reply" || type === "composer";
 }
 
 /** The part of anywidget's model interface this view uses. */

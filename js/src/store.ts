@@ -8,11 +8,13 @@ import {
   type ActionConfig,
   type AnyModel,
   type BatchMessage,
+  type ComposerMessage,
   isKernelMessage,
   type KernelMessage,
   PROTOCOL_VERSION,
   type ReplyMessage,
   type RequestMethods,
+  type Send,
   type ViewMessage,
 } from "./protocol";
 import { type PerfHook, perfHook, tracePerf } from "./perf";
@@ -111,12 +113,22 @@ export function createStore(model: AnyModel) {
   let savedItems: unknown = model.get("_transcript");
   let savedThread: unknown = model.get("_thread");
   const effectListeners = new Set<(effect: Effect) => void>();
-  const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
+  const composerListeners = new Set<(message: ComposerMessage) => void>();
+  interface Pending {
+    resolve: (v: unknown) => void;
+    reject: (e: Error) => void;
+    timer: unknown;
+    /** Resolve with `{ result, buffers }` (a binary reply). */
+    binary?: boolean;
+  }
+  const pending = new Map<string, Pending>();
 
-  function post(message: ViewMessage): boolean {
+  function post(message: ViewMessage, buffers?: ArrayBuffer[]): boolean {
     if (ANSWERED.has(message.type) && unanswered.value === null) unanswered.value = Date.now();
     try {
-      model.send(message);
+      // Bytes go as binary buffers of the comm message, never as base64 in the JSON.
+      if (buffers && buffers.length) model.send(message, undefined, buffers);
+      else model.send(message);
       return true;
     } catch (error) {
       // No kernel (a saved notebook): the view still shows the committed transcript.
@@ -216,16 +228,16 @@ export function createStore(model: AnyModel) {
     }
   }
 
-  function onReply(message: ReplyMessage): void {
+  function onReply(message: ReplyMessage, buffers: unknown[]): void {
     const entry = pending.get(message.request_id);
     if (!entry) return; // another model's view, or timed out
     pending.delete(message.request_id);
     clearTimeout(entry.timer as ReturnType<typeof setTimeout>);
-    if (message.ok) entry.resolve(message.result);
+    if (message.ok) entry.resolve(entry.binary ? { result: message.result, buffers } : message.result);
     else entry.reject(new Error(message.error || "request failed"));
   }
 
-  function onMessage(message: unknown): void {
+  function onMessage(message: unknown, buffers?: unknown): void {
     if (!isKernelMessage(message)) return;
     const msg: KernelMessage = message;
     if (connected.value !== true) {
@@ -234,14 +246,14 @@ export function createStore(model: AnyModel) {
     }
     const perf = perfHook();
     const start = perf ? performance.now() : 0;
-    route(msg);
+    route(msg, Array.isArray(buffers) ? buffers : []);
     // A sync is answered by its snapshot only: batches may stream past a view that missed
     // their start (marimo delivers them mid-cell but handles the sync after the cell).
     if (unanswered.value !== null && !awaitingSnapshot) unanswered.value = null;
     if (perf) tracePerf(perf as PerfHook, msg, start);
   }
 
-  function route(msg: KernelMessage): void {
+  function route(msg: KernelMessage, buffers: unknown[]): void {
     switch (msg.type) {
       case "batch":
         onBatch(msg);
@@ -255,7 +267,10 @@ export function createStore(model: AnyModel) {
         });
         break;
       case "reply":
-        onReply(msg);
+        onReply(msg, buffers);
+        break;
+      case "composer":
+        for (const listener of composerListeners) listener(msg);
         break;
     }
   }
@@ -280,22 +295,40 @@ export function createStore(model: AnyModel) {
   model.on("change:_transcript", onTraitsChange);
   sync();
 
-  function request<M extends keyof RequestMethods>(
-    method: M,
-    params: RequestMethods[M]["params"],
-  ): Promise<RequestMethods[M]["result"]> {
+  function call(method: string, params: Record<string, unknown>, buffers: ArrayBuffer[] | undefined, binary: boolean): Promise<unknown> {
     const request_id = newId();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(request_id);
         reject(new Error(`${method}: no reply from the kernel`));
       }, REQUEST_TIMEOUT_MS);
-      pending.set(request_id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      post({ type: "request", request_id, method, params });
+      pending.set(request_id, { resolve, reject, timer, binary });
+      post({ type: "request", request_id, method, params }, buffers);
     });
   }
 
+  function request<M extends keyof RequestMethods>(
+    method: M,
+    params: RequestMethods[M]["params"],
+    buffers?: ArrayBuffer[],
+  ): Promise<RequestMethods[M]["result"]> {
+    return call(method, params as Record<string, unknown>, buffers, false) as Promise<RequestMethods[M]["result"]>;
+  }
+
+  /** A request whose reply carries binary buffers (an attachment's bytes). */
+  function requestBinary<M extends keyof RequestMethods>(
+    method: M,
+    params: RequestMethods[M]["params"],
+  ): Promise<{ result: RequestMethods[M]["result"]; buffers: unknown[] }> {
+    return call(method, params as Record<string, unknown>, undefined, true) as Promise<{
+      result: RequestMethods[M]["result"];
+      buffers: unknown[];
+    }>;
+  }
+
   return {
+    /** The widget model (the composer reads its own option traits from it). */
+    model,
     state,
     options,
     unanswered,
@@ -339,6 +372,15 @@ export function createStore(model: AnyModel) {
       post({ type: "send", text: trimmed });
       return true;
     },
+    /** A composed message: text or tags, attachments, quote, tool and model. */
+    sendMessage(message: Omit<Send, "type">): boolean {
+      const hasText = message.text.trim().length > 0 || (message.content?.length ?? 0) > 0;
+      if (!hasText && !(message.attachments?.length ?? 0)) return false;
+      setSending(true);
+      post({ type: "send", ...message });
+      return true;
+    },
+    entityClick: (entity: Record<string, unknown>) => post({ type: "entity_click", entity }),
     cancel: () => post({ type: "cancel" }),
     retry: (item_id: string | null) => {
       setSending(true);
@@ -348,12 +390,18 @@ export function createStore(model: AnyModel) {
     openThread: (thread_id: string) => post({ type: "open_thread", thread_id }),
     feedback: (item_ids: string[], kind: "positive" | "negative") => post({ type: "feedback", item_ids, kind }),
     request,
+    requestBinary,
     async loadOlder(): Promise<void> {
       const result = await request("load_older", {});
       // The kernel sends the older items as a snapshot before it replies; a reply that
       // carries them itself is applied here.
       const items: ThreadItem[] = Array.isArray(result?.items) ? result.items : [];
       if (items.length) setState(prependItems(state.value, items, Boolean(result?.has_more)));
+    },
+    /** `set_composer_value` / `focus_composer` from Python. */
+    onComposer(listener: (message: ComposerMessage) => void): () => void {
+      composerListeners.add(listener);
+      return () => composerListeners.delete(listener);
     },
     /**
      * A widget's action fired on the item `itemId`. The promise settles when the action's
@@ -384,6 +432,7 @@ export function createStore(model: AnyModel) {
       }
       pending.clear();
       effectListeners.clear();
+      composerListeners.clear();
     },
   };
 }

@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A synthetic microphone, granted without a prompt (dictation tests).
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -108,13 +111,24 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     with open(base / "lab.log", "wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-                f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-                "--allow-root", f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.token={token}",
+                "--allow-root",
+                f"--ServerApp.root_dir={root}",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             ],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     lab = Lab(f"http://127.0.0.1:{port}", token, root)
     try:

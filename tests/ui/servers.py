@@ -43,11 +43,20 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
     ``titles``: name each new thread after its first user message.
     """
 
-    def __init__(self, reply: str = "Hello from the kernel.", delay: float = 0.01, *,
-                 fail_times: int = 0, effects: list[ClientEffectEvent] | None = None,
-                 client_tool: str | None = None, store: Any = None,
-                 replies: list[str] | None = None, progress: str | None = None,
-                 progress_for: float = 0.0, titles: bool = False) -> None:
+    def __init__(
+        self,
+        reply: str = "Hello from the kernel.",
+        delay: float = 0.01,
+        *,
+        fail_times: int = 0,
+        effects: list[ClientEffectEvent] | None = None,
+        client_tool: str | None = None,
+        store: Any = None,
+        replies: list[str] | None = None,
+        progress: str | None = None,
+        progress_for: float = 0.0,
+        titles: bool = False,
+    ) -> None:
         super().__init__(store if store is not None else MemoryStore())
         self.reply, self.delay, self.fail_times = reply, delay, fail_times
         self.effects = effects or []
@@ -55,9 +64,13 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
         self.replies, self.responses = list(replies or []), 0
         self.progress, self.progress_for, self.titles = progress, progress_for, titles
 
-    async def respond(self, thread: ThreadMetadata, input_user_message: UserMessageItem | None,
-                      context: dict[str, Any]) -> AsyncIterator[ThreadStreamEvent]:
-        created = (input_user_message.created_at if input_user_message else thread.created_at)
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: dict[str, Any],
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        created = input_user_message.created_at if input_user_message else thread.created_at
         reply = self.reply
         if self.replies:
             reply = self.replies[self.responses % len(self.replies)]
@@ -67,11 +80,16 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
                 getattr(part, "text", "") for part in input_user_message.content
             ).strip()[:40]
         if self.client_tool and input_user_message is not None:
-            yield ThreadItemDoneEvent(item=ClientToolCallItem(
-                id=self.store.generate_item_id("tool_call", thread, context),
-                thread_id=thread.id, created_at=created, call_id="call_1",
-                name=self.client_tool, arguments={},
-            ))
+            yield ThreadItemDoneEvent(
+                item=ClientToolCallItem(
+                    id=self.store.generate_item_id("tool_call", thread, context),
+                    thread_id=thread.id,
+                    created_at=created,
+                    call_id="call_1",
+                    name=self.client_tool,
+                    arguments={},
+                )
+            )
             return
         if self.client_tool:
             last = await self.store.load_thread_items(thread.id, None, 1, "desc", context)
@@ -82,8 +100,10 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
             yield ProgressUpdateEvent(icon="search", text=self.progress)
             await asyncio.sleep(self.progress_for)
         item = AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, context), thread_id=thread.id,
-            created_at=created, content=[],
+            id=self.store.generate_item_id("message", thread, context),
+            thread_id=thread.id,
+            created_at=created,
+            content=[],
         )
         yield ThreadItemAddedEvent(item=item)
         parts = chunks(reply)
@@ -98,3 +118,33 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
             )
         item.content = [AssistantMessageContent(text=reply)]
         yield ThreadItemDoneEvent(item=item)
+
+
+class ComposerServer(PacedServer):
+    """A PacedServer with attachments (in-process store), dictation, and a record of the
+    user messages it was given (``inputs``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from chatkit_widget import LocalAttachmentStore
+
+        super().__init__(*args, **kwargs)
+        self.attachment_store = LocalAttachmentStore()
+        self.inputs: list[UserMessageItem] = []
+
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: dict[str, Any],
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if input_user_message is not None:
+            self.inputs.append(input_user_message)
+        async for event in super().respond(thread, input_user_message, context):
+            yield event
+
+    async def transcribe(self, audio_input: Any, context: dict[str, Any]) -> Any:
+        from chatkit.types import TranscriptionResult
+
+        return TranscriptionResult(
+            text=f"heard {len(audio_input.data)} bytes of {audio_input.media_type}"
+        )

@@ -83,8 +83,11 @@ def test_structured_input_is_skipped_and_looks_right_in_dark(lab_page: LabPage):
 
 
 def widget_notebook(lab_page: LabPage, name: str, server: str = "WidgetServer()") -> None:
-    lab_page.write_notebook(name, [
-        SETUP + f"""
+    lab_page.write_notebook(
+        name,
+        [
+            SETUP
+            + f"""
 picked = widgets.Label("nobody")
 chat = ChatKitWidget({server})
 
@@ -98,7 +101,8 @@ def color(action, sender):
 
 widgets.VBox([picked, chat])
 """,
-    ])
+        ],
+    )
     lab_page.open(name)
     lab_page.run_all()
 

@@ -18,9 +18,13 @@ from chatkit_widget import ChatKitWidget
 
 def test_typing_a_message_streams_the_reply_in(lab_page: LabPage):
     reply = "Streaming **works**: " + "word " * 60
-    lab_page.write_notebook("type.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02), greeting='Hi there')\nchat",
-    ])
+    lab_page.write_notebook(
+        "type.ipynb",
+        [
+            SETUP
+            + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02), greeting='Hi there')\nchat",
+        ],
+    )
     lab_page.open("type.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -42,9 +46,12 @@ def test_typing_a_message_streams_the_reply_in(lab_page: LabPage):
 
 def test_stop_ends_the_stream_and_keeps_the_partial_text(lab_page: LabPage):
     reply = " ".join(f"w{n}" for n in range(400))
-    lab_page.write_notebook("stop.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02))\nchat",
-    ])
+    lab_page.write_notebook(
+        "stop.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.02))\nchat",
+        ],
+    )
     lab_page.open("stop.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -61,9 +68,13 @@ def test_stop_ends_the_stream_and_keeps_the_partial_text(lab_page: LabPage):
 
 
 def test_retry_after_an_error(lab_page: LabPage):
-    lab_page.write_notebook("retry.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('Recovered fine.', delay=0.01, fail_times=1))\nchat",
-    ])
+    lab_page.write_notebook(
+        "retry.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(PacedServer('Recovered fine.', delay=0.01, fail_times=1))\nchat",
+        ],
+    )
     lab_page.open("retry.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -79,9 +90,13 @@ def test_retry_after_an_error(lab_page: LabPage):
 
 
 def test_reloading_the_page_shows_the_thread(lab_page: LabPage):
-    lab_page.write_notebook("reload.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('Still here after a reload.', delay=0.005))\nchat",
-    ])
+    lab_page.write_notebook(
+        "reload.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(PacedServer('Still here after a reload.', delay=0.005))\nchat",
+        ],
+    )
     lab_page.open("reload.ipynb")
     lab_page.run_all()
     type_and_send(lab_page, "remember me")
@@ -100,10 +115,13 @@ def test_reloading_the_page_shows_the_thread(lab_page: LabPage):
 
 
 def test_two_views_of_one_chat_stay_in_sync(lab_page: LabPage):
-    lab_page.write_notebook("two.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('Both views see this.', delay=0.01))\nchat",
-        "chat",
-    ])
+    lab_page.write_notebook(
+        "two.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('Both views see this.', delay=0.01))\nchat",
+            "chat",
+        ],
+    )
     lab_page.open("two.ipynb")
     lab_page.run_all()
     expect(lab_page.page.locator(".ckw-root")).to_have_count(2)
@@ -117,10 +135,14 @@ def test_two_views_of_one_chat_stay_in_sync(lab_page: LabPage):
 
 
 def test_light_and_dark_themes(lab_page: LabPage):
-    lab_page.write_notebook("theme.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('A **themed** reply with `code`.', delay=0.001),"
-        " title='Theme check', prompts=[{'label': 'Say hi', 'prompt': 'hi'}])\nchat",
-    ])
+    lab_page.write_notebook(
+        "theme.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(PacedServer('A **themed** reply with `code`.', delay=0.001),"
+            " title='Theme check', prompts=[{'label': 'Say hi', 'prompt': 'hi'}])\nchat",
+        ],
+    )
     lab_page.open("theme.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -147,10 +169,13 @@ HOSTILE = REPLY
 
 
 def test_hostile_model_output_is_sanitized(lab_page: LabPage):
-    lab_page.write_notebook("xss.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001, titles=True))\n"
-        "chat",
-    ])
+    lab_page.write_notebook(
+        "xss.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer({HOSTILE!r}, delay=0.001, titles=True))\n"
+            "chat",
+        ],
+    )
     lab_page.open("xss.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -168,8 +193,17 @@ def test_hostile_model_output_is_sanitized(lab_page: LabPage):
     assert not [line for line in lab_page.console if "XSS-MARKER" in line]
     assert lab_page.page.evaluate("() => window.__xss") is None
     assert lab_page.external_requests == []
-    for selector in ("script", "iframe", "object", "form", "style", "svg[onload]", "[onerror]",
-                     "[ontoggle]", "a[href^='javascript']"):
+    for selector in (
+        "script",
+        "iframe",
+        "object",
+        "form",
+        "style",
+        "svg[onload]",
+        "[onerror]",
+        "[ontoggle]",
+        "a[href^='javascript']",
+    ):
         assert assistant.locator(selector).count() == 0, selector
     # The injected <style> must not reach the page: body and the chat stay displayed.
     assert lab_page.page.evaluate("() => getComputedStyle(document.body).display") != "none"
@@ -199,9 +233,12 @@ def test_hostile_model_output_is_sanitized(lab_page: LabPage):
 def test_a_reply_still_streaming_continues_after_a_page_reload(lab_page: LabPage):
     # ~15 s of streaming: long enough to outlast a page reload on a slow machine.
     reply = " ".join(f"w{n}" for n in range(300))
-    lab_page.write_notebook("midreload.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.04))\nchat",
-    ])
+    lab_page.write_notebook(
+        "midreload.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer({reply!r}, delay=0.04))\nchat",
+        ],
+    )
     lab_page.open("midreload.ipynb")
     lab_page.run_all()
     type_and_send(lab_page, "long one")
@@ -226,11 +263,14 @@ def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
     # JupyterLab renders a fresh text/markdown output as trusted HTML: every payload of the
     # corpus, in a reply and in the thread title, must stay text.
     lab = lab_page_without_widgets
-    lab.write_notebook("fallback.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0, titles=True))\nchat",
-        "await chat.send('<img src=x onerror=alert(1)>')",
-        "chat",
-    ])
+    lab.write_notebook(
+        "fallback.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0, titles=True))\nchat",
+            "await chat.send('<img src=x onerror=alert(1)>')",
+            "chat",
+        ],
+    )
     lab.open("fallback.ipynb")
     lab.run_all()
     outputs = lab.page.locator(".jp-OutputArea-output.jp-RenderedMarkdown")
@@ -245,9 +285,23 @@ def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
     assert not [line for line in lab.console if "XSS-MARKER" in line]
     assert lab.page.evaluate("() => window.__xss") is None
     assert lab.external_requests == []
-    for selector in ("script", "img", "iframe", "object", "form", "style", "svg", "base",
-                     "video", "details", "math", "mjx-container", "[onerror]", "[style]",
-                     "[class*='ckw-']"):
+    for selector in (
+        "script",
+        "img",
+        "iframe",
+        "object",
+        "form",
+        "style",
+        "svg",
+        "base",
+        "video",
+        "details",
+        "math",
+        "mjx-container",
+        "[onerror]",
+        "[style]",
+        "[class*='ckw-']",
+    ):
         assert outputs.locator(selector).count() == 0, selector
     # Links: only Lab's heading anchors and plain web URLs (GFM links bare URLs).
     hrefs = outputs.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
@@ -257,15 +311,18 @@ def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
 
 
 def test_stop_during_a_client_tool_leaves_no_spinner(lab_page: LabPage):
-    lab_page.write_notebook("stop-tool.ipynb", [
-        SETUP + "import asyncio\n"
-        "chat = ChatKitWidget(PacedServer('Answered.', client_tool='lookup'))\n"
-        "@chat.client_tool('lookup')\n"
-        "async def lookup():\n"
-        "    await asyncio.sleep(600)\n"
-        "    return {}\n"
-        "chat",
-    ])
+    lab_page.write_notebook(
+        "stop-tool.ipynb",
+        [
+            SETUP + "import asyncio\n"
+            "chat = ChatKitWidget(PacedServer('Answered.', client_tool='lookup'))\n"
+            "@chat.client_tool('lookup')\n"
+            "async def lookup():\n"
+            "    await asyncio.sleep(600)\n"
+            "    return {}\n"
+            "chat",
+        ],
+    )
     lab_page.open("stop-tool.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)

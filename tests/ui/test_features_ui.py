@@ -29,8 +29,11 @@ def slider(lab_page: LabPage, description: str):
 
 
 def test_a_client_effect_changes_another_widget(lab_page: LabPage):
-    lab_page.write_notebook("effect.ipynb", [
-        SETUP + """
+    lab_page.write_notebook(
+        "effect.ipynb",
+        [
+            SETUP
+            + """
 level = widgets.IntSlider(value=0, min=0, max=100, description="Level")
 chat = ChatKitWidget(PacedServer("Level set.", effects=[
     ClientEffectEvent(name="set_level", data={"value": 42})]))
@@ -41,7 +44,8 @@ def set_level(data):
 
 widgets.VBox([level, chat])
 """,
-    ])
+        ],
+    )
     lab_page.open("effect.ipynb")
     lab_page.run_all()
     readout = slider(lab_page, "Level").locator(".widget-readout")
@@ -57,8 +61,11 @@ widgets.VBox([level, chat])
 
 
 def test_a_client_tool_answers_from_a_widget_the_user_set(lab_page: LabPage):
-    lab_page.write_notebook("tool.ipynb", [
-        SETUP + """
+    lab_page.write_notebook(
+        "tool.ipynb",
+        [
+            SETUP
+            + """
 fruit = widgets.Dropdown(options=["apple", "banana", "cherry"], value="apple", description="Fruit")
 chat = ChatKitWidget(PacedServer(client_tool="get_choice"))
 
@@ -68,7 +75,8 @@ def get_choice(params):
 
 widgets.VBox([fruit, chat])
 """,
-    ])
+        ],
+    )
     lab_page.open("tool.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -92,14 +100,18 @@ widgets.VBox([fruit, chat])
 
 def test_is_responding_locks_a_slider_while_the_reply_streams(lab_page: LabPage):
     reply = " ".join(f"w{n}" for n in range(80))  # 80 deltas of 4 characters: ≈ 5 s
-    lab_page.write_notebook("lock.ipynb", [
-        SETUP + f"""
+    lab_page.write_notebook(
+        "lock.ipynb",
+        [
+            SETUP
+            + f"""
 knob = widgets.IntSlider(value=5, min=0, max=10, description="Knob")
 chat = ChatKitWidget(PacedServer({reply!r}, delay=0.06))
 traitlets.dlink((chat, "is_responding"), (knob, "disabled"))
 widgets.VBox([knob, chat])
 """,
-    ])
+        ],
+    )
     lab_page.open("lock.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -124,10 +136,13 @@ widgets.VBox([knob, chat])
 
 
 def test_progress_shows_while_the_server_works_and_goes_after(lab_page: LabPage):
-    lab_page.write_notebook("progress.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('Found it in the archive.', "
-        "progress='Searching the archive…', progress_for=2.0))\nchat",
-    ])
+    lab_page.write_notebook(
+        "progress.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('Found it in the archive.', "
+            "progress='Searching the archive…', progress_for=2.0))\nchat",
+        ],
+    )
     lab_page.open("progress.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)

@@ -15,10 +15,13 @@ REPLY = (
 
 
 def test_tex_in_a_streamed_reply_is_typeset(lab_page: LabPage):
-    lab_page.write_notebook("math.ipynb", [
-        "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
-        f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0.01))\nchat",
-    ])
+    lab_page.write_notebook(
+        "math.ipynb",
+        [
+            "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
+            f"chat = ChatKitWidget(PacedServer({REPLY!r}, delay=0.01))\nchat",
+        ],
+    )
     lab_page.open("math.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)

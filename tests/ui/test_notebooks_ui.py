@@ -75,4 +75,3 @@ def test_the_map_notebook_adds_the_marker_the_composer_asks_for(lab_page: LabPag
     # The lock (is_responding → not dragging) is released after the answer.
     expect(the_map).to_have_class(re.compile(r"(^|\s)leaflet-grab(\s|$)"))
     lab_page.screenshot("notebook-map-after", page.locator(".widget-hbox").first)
-

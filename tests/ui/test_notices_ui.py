@@ -49,11 +49,14 @@ def test_a_tool_that_raises_shows_a_warning_notice(lab_page: LabPage):
 
 
 def test_a_missing_initial_thread_says_so_and_starts_a_new_chat(lab_page: LabPage):
-    lab_page.write_notebook("missing-thread.ipynb", [
-        "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
-        "chat = ChatKitWidget(PacedServer('Fresh start.', delay=0), initial_thread='thr_missing',"
-        " height='360px')\nchat",
-    ])
+    lab_page.write_notebook(
+        "missing-thread.ipynb",
+        [
+            "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
+            "chat = ChatKitWidget(PacedServer('Fresh start.', delay=0), initial_thread='thr_missing',"
+            " height='360px')\nchat",
+        ],
+    )
     lab_page.open("missing-thread.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -72,10 +75,13 @@ def test_an_empty_chat_without_the_widgets_frontend_says_how_to_get_it(
     lab_page_without_widgets: LabPage,
 ):
     lab = lab_page_without_widgets
-    lab.write_notebook("no-frontend.ipynb", [
-        "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
-        "ChatKitWidget(PacedServer('hi'))",
-    ])
+    lab.write_notebook(
+        "no-frontend.ipynb",
+        [
+            "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
+            "ChatKitWidget(PacedServer('hi'))",
+        ],
+    )
     lab.open("no-frontend.ipynb")
     lab.run_all()
 

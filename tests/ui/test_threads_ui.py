@@ -16,7 +16,9 @@ from chatkit_widget import ChatKitWidget, SQLiteStore
 """
 
 # Three threads made headless in the kernel, oldest first; the view ends on the newest.
-THREE_THREADS = SETUP + """
+THREE_THREADS = (
+    SETUP
+    + """
 chat = ChatKitWidget(PacedServer(replies=["Answer one.", "Answer two.", "Answer three."],
                                  delay=0.001, titles=True),
                      history=True, greeting="Start a conversation")
@@ -25,6 +27,7 @@ for topic in ["first topic", "second topic", "third topic"]:
     await chat.new_thread()
     await chat.send(topic)
 """
+)
 
 
 def open_history(lab_page: LabPage):
@@ -152,10 +155,13 @@ def test_deleting_the_open_thread_empties_the_view(lab_page: LabPage):
 
 
 def test_retry_replaces_the_last_reply(lab_page: LabPage):
-    lab_page.write_notebook("retry_reply.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer("
-        "replies=['The first answer.', 'A second answer.'], delay=0.005), retry=True)\nchat",
-    ])
+    lab_page.write_notebook(
+        "retry_reply.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer("
+            "replies=['The first answer.', 'A second answer.'], delay=0.005), retry=True)\nchat",
+        ],
+    )
     lab_page.open("retry_reply.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -171,14 +177,18 @@ def test_retry_replaces_the_last_reply(lab_page: LabPage):
     expect(root.locator(".ckw-user")).to_have_text("answer me")
     expect(root.get_by_role("button", name="Stop")).to_be_hidden()
     kernel_eventually_prints(
-        lab_page, "print([type(i).__name__ for i in chat.items])",
+        lab_page,
+        "print([type(i).__name__ for i in chat.items])",
         "['UserMessageItem', 'AssistantMessageItem']",
     )
 
 
 def test_thumbs_up_reaches_the_kernel(lab_page: LabPage):
-    lab_page.write_notebook("feedback.ipynb", [
-        SETUP + """
+    lab_page.write_notebook(
+        "feedback.ipynb",
+        [
+            SETUP
+            + """
 chat = ChatKitWidget(PacedServer("Rate me.", delay=0.001), feedback=True)
 given = []
 
@@ -188,7 +198,8 @@ def record(thread_id, item_ids, kind):
 
 chat
 """,
-    ])
+        ],
+    )
     lab_page.open("feedback.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -209,10 +220,13 @@ chat
 def test_the_conversation_survives_a_kernel_restart(lab_page: LabPage):
     for suffix in ("", "-wal", "-shm"):
         (lab_page.lab.root / f"restart.db{suffix}").unlink(missing_ok=True)
-    lab_page.write_notebook("restart.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('Remembered for later.', delay=0.005,"
-        " store=SQLiteStore('restart.db')), initial_thread='latest')\nchat",
-    ])
+    lab_page.write_notebook(
+        "restart.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('Remembered for later.', delay=0.005,"
+            " store=SQLiteStore('restart.db')), initial_thread='latest')\nchat",
+        ],
+    )
     lab_page.open("restart.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)

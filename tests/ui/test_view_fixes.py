@@ -30,9 +30,12 @@ def _reply(n: int) -> str:
 
 def test_twenty_sends_in_a_row_each_end_at_the_bottom(lab_page: LabPage):
     replies = [_reply(n) for n in range(20)]
-    lab_page.write_notebook("follow.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer(replies={replies!r}, delay=0.004))\nchat",
-    ])
+    lab_page.write_notebook(
+        "follow.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer(replies={replies!r}, delay=0.004))\nchat",
+        ],
+    )
     lab_page.open("follow.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -65,10 +68,13 @@ def test_twenty_sends_in_a_row_each_end_at_the_bottom(lab_page: LabPage):
 def test_scrolling_up_stops_following_and_sending_brings_it_back(lab_page: LabPage):
     # Short paragraphs, so the thread overflows early in the stream.
     long = "\n\n".join(" ".join(f"w{n}" for n in range(p, p + 10)) for p in range(0, 1500, 10))
-    lab_page.write_notebook("scrollup.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer(replies=[{long!r}, 'short END'],"
-        " delay=0.01))\nchat",
-    ])
+    lab_page.write_notebook(
+        "scrollup.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer(replies=[{long!r}, 'short END'],"
+            " delay=0.01))\nchat",
+        ],
+    )
     lab_page.open("scrollup.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -97,10 +103,13 @@ NOTEBOOK = "window.jupyterapp.shell.currentWidget.content"
 
 def test_keys_inside_the_chat_stay_in_the_chat_and_escape_returns_them(lab_page: LabPage):
     long = "\n\n".join(" ".join(f"p{p}w{n}" for n in range(40)) for p in range(30))
-    lab_page.write_notebook("keys.ipynb", [
-        SETUP + f"chat = ChatKitWidget(PacedServer({long!r}, delay=0.001))\nchat",
-        "after = 1",
-    ])
+    lab_page.write_notebook(
+        "keys.ipynb",
+        [
+            SETUP + f"chat = ChatKitWidget(PacedServer({long!r}, delay=0.001))\nchat",
+            "after = 1",
+        ],
+    )
     lab_page.open("keys.ipynb")
     lab_page.run_all()
     page = lab_page.page
@@ -138,14 +147,17 @@ def _width(locator) -> float:
 
 def test_in_an_hbox_the_chat_takes_the_space_left_and_keeps_its_width(lab_page: LabPage):
     wide = "`" + "x" * 400 + "`\n\n" + "| a | b |\n|---|---|\n| " + "long " * 80 + "| c |"
-    lab_page.write_notebook("hbox.ipynb", [
-        SETUP + "import ipywidgets as widgets\n"
-        f"chat = ChatKitWidget(PacedServer(replies=['short', {wide!r}], delay=0.001),"
-        " placeholder='Ask me about the trip, the weather or anything else you like')\n"
-        "panel = widgets.VBox([widgets.Button(description='hi')],"
-        " layout=widgets.Layout(width='40%'))\n"
-        "widgets.HBox([panel, chat])",
-    ])
+    lab_page.write_notebook(
+        "hbox.ipynb",
+        [
+            SETUP + "import ipywidgets as widgets\n"
+            f"chat = ChatKitWidget(PacedServer(replies=['short', {wide!r}], delay=0.001),"
+            " placeholder='Ask me about the trip, the weather or anything else you like')\n"
+            "panel = widgets.VBox([widgets.Button(description='hi')],"
+            " layout=widgets.Layout(width='40%'))\n"
+            "widgets.HBox([panel, chat])",
+        ],
+    )
     lab_page.open("hbox.ipynb")
     lab_page.run_all()
     root = chat_root(lab_page)
@@ -171,13 +183,16 @@ def test_in_an_hbox_the_chat_takes_the_space_left_and_keeps_its_width(lab_page: 
 
 
 def test_width_and_min_width_options(lab_page: LabPage):
-    lab_page.write_notebook("width.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('ok'), width='420px')\nchat",
-        SETUP + "import ipywidgets as widgets\n"
-        "narrow = ChatKitWidget(PacedServer('ok'), min_width='380px')\n"
-        "widgets.HBox([widgets.Button(layout=widgets.Layout(width='90%')), narrow],"
-        " layout=widgets.Layout(width='600px'))",
-    ])
+    lab_page.write_notebook(
+        "width.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('ok'), width='420px')\nchat",
+            SETUP + "import ipywidgets as widgets\n"
+            "narrow = ChatKitWidget(PacedServer('ok'), min_width='380px')\n"
+            "widgets.HBox([widgets.Button(layout=widgets.Layout(width='90%')), narrow],"
+            " layout=widgets.Layout(width='600px'))",
+        ],
+    )
     lab_page.open("width.ipynb")
     lab_page.run_all()
     expect(lab_page.page.locator(".ckw-root")).to_have_count(2)
@@ -199,10 +214,13 @@ def _rect(locator) -> dict[str, float]:
 
 
 def test_fill_height_in_an_output_view_shows_one_scrollbar(lab_page: LabPage):
-    lab_page.write_notebook("fill.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('filled'), height='fill',"
-        " title='Side chat')\nchat",
-    ])
+    lab_page.write_notebook(
+        "fill.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('filled'), height='fill',"
+            " title='Side chat')\nchat",
+        ],
+    )
     lab_page.open("fill.ipynb")
     lab_page.run_all()
     page = lab_page.page
@@ -217,7 +235,10 @@ def test_fill_height_in_an_output_view_shows_one_scrollbar(lab_page: LabPage):
     chat = _rect(root)
     header, composer = _rect(root.locator(".ckw-header")), _rect(root.locator(".ckw-composer"))
     assert header["top"] >= panel["top"] - 1 and composer["bottom"] <= panel["bottom"] + 1, (
-        panel, header, composer)
+        panel,
+        header,
+        composer,
+    )
     assert chat["height"] > 0.8 * panel["height"], (chat, panel)
     overflow = view.evaluate("el => el.scrollHeight - el.clientHeight")
     assert overflow <= 1, f"the output view scrolls by {overflow}px besides the thread"
@@ -225,9 +246,12 @@ def test_fill_height_in_an_output_view_shows_one_scrollbar(lab_page: LabPage):
 
 
 def test_the_resize_handle_changes_the_chat_height(lab_page: LabPage):
-    lab_page.write_notebook("resize.ipynb", [
-        SETUP + "chat = ChatKitWidget(PacedServer('ok'), height='400px')\nchat",
-    ])
+    lab_page.write_notebook(
+        "resize.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(PacedServer('ok'), height='400px')\nchat",
+        ],
+    )
     lab_page.open("resize.ipynb")
     lab_page.run_all()
     page = lab_page.page
@@ -263,12 +287,16 @@ class BrokenAfterReply(PacedServer):
 
 
 def test_visual_details_send_button_feedback_one_retry_placeholder(lab_page: LabPage):
-    lab_page.write_notebook("visual.ipynb", [
-        SETUP + "ok = ChatKitWidget(PacedServer('A fine reply.', delay=0.001), feedback=True,"
-        " width='320px', placeholder='Ask me about the trip, the weather or anything else')\nok",
-        SETUP + BROKEN_AFTER_REPLY
-        + "bad = ChatKitWidget(BrokenAfterReply('Half of this and then'))\nbad",
-    ])
+    lab_page.write_notebook(
+        "visual.ipynb",
+        [
+            SETUP + "ok = ChatKitWidget(PacedServer('A fine reply.', delay=0.001), feedback=True,"
+            " width='320px', placeholder='Ask me about the trip, the weather or anything else')\nok",
+            SETUP
+            + BROKEN_AFTER_REPLY
+            + "bad = ChatKitWidget(BrokenAfterReply('Half of this and then'))\nbad",
+        ],
+    )
     lab_page.open("visual.ipynb")
     lab_page.run_all()
     ok, bad = chat_root(lab_page, 0), chat_root(lab_page, 1)

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { renderMarkdown } from "../markdown";
 import type { Store } from "../store";
+import { StoreContext } from "../composer/context";
 import { BusyNotice } from "./Busy";
 import type { OnWidgetAction } from "../widgets";
 import { Composer } from "./Composer";
@@ -112,29 +113,31 @@ export function App({ store, onWidgetAction }: { store: Store; onWidgetAction?: 
   };
 
   return (
-    <div
-      class="ckw-root"
-      ref={rootRef}
-      data-theme={palette}
-      style={{ height: dragHeight !== null ? `${dragHeight}px` : fill ? undefined : options.height }}
-      onKeyDown={keepKeys}
-      onKeyUp={keepKeys}
-      onKeyPress={keepKeys}
-    >
-      {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
-      <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
-      <div class="ckw-body">
-        <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={widgetAction} />
-        {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
+    <StoreContext.Provider value={store}>
+      <div
+        class="ckw-root"
+        ref={rootRef}
+        data-theme={palette}
+        style={{ height: dragHeight !== null ? `${dragHeight}px` : fill ? undefined : options.height }}
+        onKeyDown={keepKeys}
+        onKeyUp={keepKeys}
+        onKeyPress={keepKeys}
+      >
+        {store.versionMismatch() ? <VersionBanner kernelVersion={store.protocolVersion.value} /> : null}
+        <Header store={store} historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen(!historyOpen)} />
+        <div class="ckw-body">
+          <ThreadView store={store} sendTick={sendTick} onPrompt={sendPrompt} onWidgetAction={widgetAction} />
+          {historyOpen && options.history ? <HistoryPanel store={store} onClose={() => setHistoryOpen(false)} /> : null}
+        </div>
+        <BusyNotice store={store} />
+        {pendingInput && !store.offline() ? (
+          <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
+        ) : (
+          <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
+        )}
+        <LiveRegion text={store.announcement.value} />
+        <ResizeHandle root={rootRef} onResize={setDragHeight} />
       </div>
-      <BusyNotice store={store} />
-      {pendingInput && !store.offline() ? (
-        <StructuredInputPanel key={pendingInput.id} store={store} item={pendingInput} />
-      ) : (
-        <Composer store={store} onSent={sent} inputId={`${viewId}-input`} />
-      )}
-      <LiveRegion text={store.announcement.value} />
-      <ResizeHandle root={rootRef} onResize={setDragHeight} />
-    </div>
+    </StoreContext.Provider>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { Annotation, AssistantMessageItem, Source, UserMessageItem } from "../chatkit";
 import { Icon } from "../icons";
 import { copyText } from "../markdown";
+import { EntitySourceLink, MessageAttachments, TagChip } from "../composer/Attachments";
 import { Markdown } from "./Markdown";
 
 export function UserMessage({ item }: { item: UserMessageItem }) {
@@ -15,27 +16,14 @@ export function UserMessage({ item }: { item: UserMessageItem }) {
           <span>{item.quoted_text}</span>
         </div>
       ) : null}
-      {attachments.length > 0 ? (
-        <div class="ckw-attachments">
-          {attachments.map((attachment) => (
-            <span key={attachment.id} class="ckw-chip" title={attachment.mime_type}>
-              <Icon name={attachment.type === "image" ? "image" : "paperclip"} size={12} />
-              {attachment.name}
-            </span>
-          ))}
+      {attachments.length > 0 ? <MessageAttachments attachments={attachments} /> : null}
+      {content.length > 0 ? (
+        <div class="ckw-user-bubble">
+          {content.map((part, index) =>
+            part.type === "input_tag" ? <TagChip key={index} tag={part} /> : <span key={index}>{part.text}</span>,
+          )}
         </div>
       ) : null}
-      <div class="ckw-user-bubble">
-        {content.map((part, index) =>
-          part.type === "input_tag" ? (
-            <span key={index} class="ckw-tag" title={part.group ?? undefined}>
-              @{part.text}
-            </span>
-          ) : (
-            <span key={index}>{part.text}</span>
-          ),
-        )}
-      </div>
     </div>
   );
 }
@@ -133,12 +121,7 @@ export function SourceLink({ source }: { source: Source }) {
       </span>
     );
   }
-  return (
-    <span class="ckw-source" title={source.description ?? undefined}>
-      <Icon name="dot" size={12} />
-      <span class="ckw-source-title">{source.title || source.label || source.id}</span>
-    </span>
-  );
+  return <EntitySourceLink source={source} />;
 }
 
 interface TurnActionsProps {
