@@ -849,8 +849,10 @@ class ChatKitWidget(anywidget.AnyWidget):
                 self.to_markdown()
                 if self._client.state.items
                 else "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
-                "the chat, the widgets frontend is missing: run `pip install jupyterlab_widgets "
-                "anywidget` in the environment that runs Jupyter, then reload the page.*"
+                "the chat, run the cell (a saved notebook shows its widgets only once trusted: "
+                "Trust Notebook in the command palette); if it still shows, the widgets "
+                "frontend is missing: run `pip install jupyterlab_widgets anywidget` in the "
+                "environment that runs Jupyter, then reload the page.*"
             )
         return bundle
 

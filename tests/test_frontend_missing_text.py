@@ -17,3 +17,6 @@ def test_an_empty_chat_says_what_is_missing_and_how_to_get_it():
     assert "run this cell" not in text
     assert "pip install jupyterlab_widgets anywidget" in text
     assert "environment that runs Jupyter" in text
+    # JupyterLab draws saved widgets only in trusted notebooks: a fresh clone's tutorial
+    # shows this text until it is run or trusted, so the text says that too.
+    assert "Trust Notebook" in text
