@@ -265,6 +265,9 @@ def test_a_dropped_file_is_attached_and_a_refused_one_gets_a_notice(lab_page: La
         thread.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
         thread.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
     }"""  # noqa: E501
+    # A drop is ignored while the composer is locked (no kernel heard from yet): wait
+    # until the view is live, as a user would see from the enabled paperclip.
+    expect(root.get_by_role("button", name="Attach files")).to_be_enabled()
     lab_page.page.evaluate(drop, ["notes.txt", "text/plain", "not a table"])
     notice = root.locator(".ckw-composer-notice")
     expect(notice).to_contain_text("notes.txt (text/plain) is not an accepted type")
