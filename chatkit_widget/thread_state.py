@@ -112,10 +112,12 @@ class ThreadState:
 
     def items_json(self, *, finished_only: bool = False) -> list[dict[str, Any]]:
         # Once per response over the whole loaded thread: cached JSON read inline.
+        # May run on a kernel subshell thread (a view's state request): iterate over a
+        # snapshot of the ids, taken at once under the GIL.
         cache, pending = self._json, self.pending if finished_only else ()
         return [
             cache[item_id] if item_id in cache else self.item_json(item_id)
-            for item_id in self.items
+            for item_id in list(self.items)
             if item_id not in pending
         ]
 

@@ -66,6 +66,7 @@ class ChatKitWidget(anywidget.AnyWidget):
     # Finished items of the active thread: what a reloaded page or a saved notebook shows
     # before the first snapshot arrives.
     _transcript: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
+    _transcript_stale = False  # finished items changed since _transcript was last built
 
     title = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """Header title when the thread has none yet."""
@@ -584,12 +585,21 @@ class ChatKitWidget(anywidget.AnyWidget):
             self._opening_thread = False
 
     def _commit(self) -> None:
-        # In place, so no trait sync: live views already have every item from the stream
-        # (and keep their own copy of this trait current, for saved notebooks), while a
-        # reloaded page's state request still reads the current value. Assigning would
-        # resend the whole thread after every response.
-        self._transcript[:] = self._client.state.items_json(finished_only=True)
+        # No trait sync: live views already have every item from the stream (and keep their
+        # own copy of this trait current, for saved notebooks). Rebuilding the list here
+        # would cost O(thread) per response, so it is rebuilt when the state is read (a
+        # reloaded page's state request, a saved notebook): see get_state.
+        self._transcript_stale = True
         self._refresh_display()
+
+    def get_state(self, key: Any = None, drop_defaults: bool = False) -> dict[str, Any]:
+        """The synced state, with ``_transcript`` brought up to date if it is asked for."""
+        keys = self.keys if key is None else [key] if isinstance(key, str) else key
+        if self._transcript_stale and "_transcript" in keys:
+            self._transcript_stale = False
+            # In place: the same list object, as views and the saved state expect.
+            self._transcript[:] = self._client.state.items_json(finished_only=True)
+        return super().get_state(key, drop_defaults)  # type: ignore[no-any-return]
 
     @traitlets.observe("tool_error_notices")
     def _tool_error_notices_set(self, change: dict[str, Any]) -> None:

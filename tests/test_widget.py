@@ -128,8 +128,12 @@ async def test_a_late_view_joining_mid_stream_sees_the_partial_reply_then_the_re
 async def test_finished_items_live_in_the_transcript_trait():
     chat = ChatKitWidget(ScriptedServer())
     await chat.send("hello")
-    assert [i["type"] for i in chat._transcript] == ["user_message", "assistant_message"]
-    assert chat._thread["id"] == chat.thread_id
+    # What a reloaded page or a saved notebook reads: the widget's state.
+    state = chat.get_state()
+    assert [i["type"] for i in state["_transcript"]] == ["user_message", "assistant_message"]
+    assert state["_thread"]["id"] == chat.thread_id
+    await chat.send("again")
+    assert len(chat.get_state("_transcript")["_transcript"]) == 4
 
 
 async def test_cancel_stops_the_turn_and_keeps_the_partial_text():
