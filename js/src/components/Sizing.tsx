@@ -147,7 +147,8 @@ export function useFillHeight(root: RefObject<HTMLElement | null>, enabled: bool
     return () => {
       observer?.disconnect();
       window.removeEventListener("resize", schedule);
-      if (frame) cancelAnimationFrame(frame);
+      // Optional: a host (or a test's torn-down DOM) may unmount us without a window.
+      if (frame) globalThis.cancelAnimationFrame?.(frame);
       el.style.height = "";
     };
   }, [enabled]);
