@@ -10,7 +10,6 @@ import type { Store } from "../store";
 import { Markdown } from "../components/Markdown";
 import { ComposerAttachments, type PendingAttachment } from "./Attachments";
 import { type Recording, startRecording } from "./dictation";
-import { ComposerIcon } from "./icons";
 import { buildContent, insertMention, type MentionQuery, mentionAt } from "./mentions";
 import { MentionMenu } from "./MentionMenu";
 import { COMPOSER_TRAITS, type ComposerOptions, defaultModel, readComposerOptions } from "./options";
@@ -527,7 +526,7 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
               disabled={locked || transcribing}
               onClick={() => void toggleDictation()}
             >
-              {recording ? <Icon name="stop" size={16} /> : <ComposerIcon name="mic" size={18} />}
+              {recording ? <Icon name="stop" size={16} /> : <Icon name="mic" size={18} />}
             </button>
           ) : null}
           {canCancel ? (

@@ -3,7 +3,6 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon, chatkitIcon } from "../icons";
-import { ComposerIcon } from "./icons";
 import type { ModelOption, ToolOption } from "./options";
 
 function usePopover() {
@@ -52,7 +51,7 @@ export function ToolPicker({ tools, value, onChange, disabled }: { tools: ToolOp
         disabled={disabled}
         onClick={() => setOpen(!open)}
       >
-        <ComposerIcon name="plus" size={18} />
+        <Icon name="plus" size={18} />
       </button>
       {open ? (
         <div class="ckw-menu ckw-picker-menu" role="menu" aria-label="Tools" ref={menuRef} onKeyDown={(e) => onMenuKey(e, () => setOpen(false))}>
@@ -98,7 +97,7 @@ export function ModelPicker({ models, value, onChange, disabled }: { models: Mod
         onClick={() => setOpen(!open)}
       >
         <span class="ckw-model-label">{current?.label ?? "Model"}</span>
-        <ComposerIcon name="chevronDown" size={14} />
+        <Icon name="chevronDown" size={14} />
       </button>
       {open ? (
         <div class="ckw-menu ckw-picker-menu ckw-picker-menu--end" role="menu" aria-label="Models" ref={menuRef} onKeyDown={(e) => onMenuKey(e, () => setOpen(false))}>
