@@ -1,0 +1,92 @@
+"""A notebook saved from a live JupyterLab holds the conversation as it is at save time.
+
+The chat's transcript is a second output with a display id of its own
+(chatkit_widget/saved_output.py), updated after each response whoever started it (the
+composer, a later cell, code run in the kernel). The live view is never re-created by
+those updates, and it hides that output where it runs, so the chat shows once.
+"""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from .conftest import LabPage, chat_root, type_and_send
+
+SETUP = "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
+TRANSCRIPT = ".jp-OutputArea-child:has(.ckw-saved-transcript)"
+
+
+def saved_markdown(lab_page: LabPage, name: str) -> list[str]:
+    notebook = json.loads((lab_page.lab.root / name).read_text())
+    return [
+        "".join(output["data"]["text/markdown"])
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if "text/markdown" in output.get("data", {})
+    ]
+
+
+def test_a_notebook_saved_from_a_live_lab_holds_the_current_transcript(lab_page: LabPage):
+    page = lab_page.page
+    lab_page.write_notebook(
+        "saved-transcript.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(PacedServer(replies=['First **answer**.', 'Second answer.',"
+            " 'Third answer.'], delay=0.01), title='Saved chat')\n"
+            "chat",
+            "print('a later cell')",
+        ],
+    )
+    lab_page.open("saved-transcript.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    transcript = page.locator(TRANSCRIPT)
+    expect(transcript).to_have_count(1)
+    # The view runs: its transcript output is there, hidden; the chat shows once.
+    expect(transcript).to_be_hidden()
+    expect(transcript).to_contain_text("empty so far")
+
+    # A response started from the composer (a comm message's task) updates it.
+    type_and_send(lab_page, "from the composer")
+    expect(root.locator(".ckw-assistant").last).to_contain_text("First answer.", timeout=20_000)
+    expect(transcript).to_contain_text("First answer.", timeout=10_000)
+    assert page.locator(".ckw-root").count() == 1
+
+    # The live view survives later updates: same DOM node, draft and scroll kept.
+    page.evaluate("() => { window.__ckwRoot = document.querySelector('.ckw-root'); }")
+    composer = root.get_by_role("textbox", name="Message")
+    composer.fill("a draft I am still writing")
+    scroller = root.locator(".ckw-thread")
+    top_before = scroller.evaluate("el => el.scrollTop")
+    # A response started by code in the kernel (no cell of the chat's own), then one from
+    # a later cell: both reach the chat cell's transcript output.
+    lab_page.execute("await chat.send('from the kernel')")
+    expect(transcript).to_contain_text("Second answer.", timeout=10_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:move-cursor-down')")
+    lab_page.execute("import asyncio\nasyncio.ensure_future(chat.send('from a task'))")
+    expect(transcript).to_contain_text("Third answer.", timeout=20_000)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Third answer.")
+    assert page.evaluate("() => document.querySelector('.ckw-root') === window.__ckwRoot")
+    expect(composer).to_have_value("a draft I am still writing")
+    assert scroller.evaluate("el => el.scrollTop") >= top_before
+    expect(transcript).to_be_hidden()
+
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=20_000
+    )
+    (markdown,) = saved_markdown(lab_page, "saved-transcript.ipynb")
+    assert markdown.startswith('<div class="ckw-saved-transcript"></div>')
+    for text in (
+        "from the composer",
+        "First **answer**.",
+        "from the kernel",
+        "Second answer.",
+        "from a task",
+        "Third answer.",
+    ):
+        assert text in markdown, text
+    lab_page.screenshot("saved-transcript-live-lab", root)
