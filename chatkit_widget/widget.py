@@ -24,6 +24,7 @@ from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .keyframes import Keyframes
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .options import check_options, document_options
 from .saved_output import SavedTranscript
@@ -174,6 +175,10 @@ class ChatKitWidget(anywidget.AnyWidget):
             on_commit=self._commit,
         )
         self._actions = Actions(self._client)
+        # Hosts that take up view messages only between cells (marimo) get keyframes.
+        self._keyframes = Keyframes(self._client, self._send_to_views)
+        self._hooks.add("response_start", self._keyframes.response_started)
+        self._hooks.add("response_end", self._keyframes.response_ended)
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False

@@ -10,6 +10,7 @@ import {
   type BatchMessage,
   type ComposerMessage,
   isKernelMessage,
+  type KeyframeMessage,
   type KernelMessage,
   PROTOCOL_VERSION,
   type ReplyMessage,
@@ -228,6 +229,29 @@ export function createStore(model: AnyModel) {
     }
   }
 
+  /**
+   * A view whose sync is unanswered (it appeared, or saw a gap) catches up from a keyframe
+   * instead, when it can: a full one always, one of the running response's items only if
+   * this view holds the thread up to the item they follow. Views in sync ignore them.
+   */
+  function onKeyframe(message: KeyframeMessage): void {
+    if (!awaitingSnapshot && lastSeq !== null) return;
+    if (lastSeq !== null && message.seq <= lastSeq) return;
+    const view = message.state;
+    let items = Array.isArray(view?.items) ? view.items : [];
+    if (typeof message.after === "string") {
+      const known = state.value.items;
+      const at = known.findIndex((item) => item.id === message.after);
+      if (at < 0) return; // this view lacks the start: wait for the full state
+      items = [...known.slice(0, at + 1), ...items];
+    }
+    awaitingSnapshot = false;
+    lastSeq = message.seq;
+    batchSignals(() => {
+      setState(fromSnapshot({ ...view, items }));
+    });
+  }
+
   function onReply(message: ReplyMessage, buffers: unknown[]): void {
     const entry = pending.get(message.request_id);
     if (!entry) return; // another model's view, or timed out
@@ -265,6 +289,9 @@ export function createStore(model: AnyModel) {
           setState(fromSnapshot(msg.state));
           if (!msg.state.responding) setSending(false);
         });
+        break;
+      case "keyframe":
+        onKeyframe(msg);
         break;
       case "reply":
         onReply(msg, buffers);
