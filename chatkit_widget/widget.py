@@ -465,8 +465,9 @@ class ChatKitWidget(anywidget.AnyWidget):
         return await self._client.load_older()
 
     def to_markdown(self) -> str:
-        """The active thread as Markdown."""
-        return to_markdown(self._client.state.thread, self.items)
+        """The active thread as Markdown (safe to render as trusted HTML): messages,
+        tool calls, widgets, workflows, attachments and sources in readable form."""
+        return to_markdown(self._client.state.thread, self.items, default_title=self.title)
 
     # -- Python handlers (ChatKit.js names in snake_case) ---------------------------------
 

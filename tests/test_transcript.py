@@ -340,3 +340,33 @@ async def test_updates_in_a_burst_are_throttled_and_the_last_one_lands_when_the_
     saved_output._flush_all()  # what IPython's post_execute runs when the cell ends
     updates = [p for p in published if p["update"]]
     assert len(updates) == 2 and "two" in updates[1]["data"]["text/markdown"]
+
+
+def test_to_markdown_names_a_reply_s_sources_without_live_links():
+    from chatkit.types import Annotation, FileSource, URLSource
+
+    item = AssistantMessageItem(
+        id="a",
+        thread_id="t",
+        created_at=NOW,
+        content=[
+            AssistantMessageContent(
+                text="See the docs.",
+                annotations=[
+                    Annotation(source=URLSource(title="The [docs]", url="javascript:alert(1)")),
+                    Annotation(source=URLSource(title="The [docs]", url="javascript:alert(1)")),
+                    Annotation(source=FileSource(title="Notes", filename="notes<b>.md")),
+                ],
+            )
+        ],
+    )
+    markdown = to_markdown(None, [item])
+    assert_inert(markdown)
+    shown = html_module.unescape(re.sub("<[^>]+>", "", str(mistune.html(markdown))))
+    assert "Sources: The [docs] (javascript:alert(1)); Notes (notes<b>.md)" in shown
+    assert "<a " not in str(mistune.html(markdown))
+
+
+def test_the_heading_is_the_chat_s_title_option_until_the_thread_has_one():
+    assert to_markdown(None, [], default_title="My chat").startswith("# My chat")
+    assert to_markdown(None, []).startswith("# New chat")

@@ -90,3 +90,16 @@ def test_a_notebook_saved_from_a_live_lab_holds_the_current_transcript(lab_page:
     ):
         assert text in markdown, text
     lab_page.screenshot("saved-transcript-live-lab", root)
+
+    # Reopened with a new kernel that never heard of the chat (and no saved widget state):
+    # the view cannot run, so the transcript shows, as it was at save time.
+    lab_page.lab.clean_up_kernels()
+    page.goto(
+        f"{lab_page.lab.url}/lab/tree/saved-transcript.ipynb?reset&token={lab_page.lab.token}"
+    )
+    transcript = page.locator(TRANSCRIPT)
+    expect(transcript).to_be_visible(timeout=60_000)
+    expect(transcript.locator("h1")).to_contain_text("Saved chat")
+    expect(transcript).to_contain_text("Third answer.")
+    expect(transcript.locator("strong").filter(has_text="answer")).to_have_count(1)
+    lab_page.screenshot("saved-transcript-reopened", transcript)
