@@ -861,6 +861,12 @@ class ChatKitWidget(anywidget.AnyWidget):
         # the widgets frontend) get the conversation as Markdown; Jupyter frontends prefer
         # the widget view. JupyterLab renders this Markdown as trusted HTML: to_markdown()
         # makes every piece of model and server text inert (transcript.py).
+        if self._keyframes.enabled:
+            # marimo sends a model's state once, when the widget is made, and calls this when
+            # it first displays it: a view starts from that state and follows keyframes only
+            # from its last item on (keyframes.py), so bring the committed thread up to date.
+            self._transcript_stale = False
+            self._transcript = self._client.state.items_json(finished_only=True)
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):

@@ -82,3 +82,21 @@ async def test_what_keyframes_cost_per_response():
     )
     # The response's own items a few times over, never the thread.
     assert size["keyframe"] < 4 * 2_500 < thread
+
+
+async def test_where_keyframes_run_a_display_brings_the_model_s_transcript_up_to_date():
+    # marimo sends a model's state once, when the widget is made; a view displayed after
+    # a response needs the thread up to the keyframes' ``after`` in it.
+    chat = ChatKitWidget(ScriptedServer())
+    chat._keyframes.enabled = True
+    await chat.send("hi")
+    before = len(comm_of(chat).published)
+    chat._repr_mimebundle_()
+    updates = [
+        data["state"]["_transcript"]
+        for msg_type, data, _ in comm_of(chat).published[before:]
+        if msg_type == "comm_msg" and data.get("method") == "update"
+    ]
+    assert [[item["type"] for item in u] for u in updates] == [
+        ["user_message", "assistant_message"]
+    ]

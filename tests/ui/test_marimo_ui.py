@@ -61,11 +61,37 @@ if __name__ == "__main__":
 """
 
 
-@pytest.fixture
-def marimo_edit(tmp_path: Path) -> Iterator[str]:
-    """``marimo edit`` on the app above, on 127.0.0.1, with private config dirs."""
+# The chat shown only after a first exchange that no view saw, then a second one awaited.
+LATE_VIEW_APP = """import marimo
+
+app = marimo.App()
+
+
+@app.cell
+async def _():
+    import marimo as mo
+
+    from servers import PacedServer
+    from chatkit_widget import ChatKitWidget
+
+    words = " ".join(f"w{n}" for n in range(200))
+    chat = ChatKitWidget(PacedServer(replies=["Before any view.", words], delay=0.02))
+    await chat.send("first, before any view")
+    mo.output.append(mo.ui.anywidget(chat))
+    turn = await chat.send("shown while the cell runs")
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+@pytest.fixture(params=[APP])
+def marimo_edit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """``marimo edit`` on an app (the fixture's param), on 127.0.0.1, private config dirs."""
     (tmp_path / "servers.py").write_text(Path(__file__).with_name("servers.py").read_text())
-    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "app.py").write_text(request.param)
     env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"))
     port = _free_port()
     with open(tmp_path / "marimo.log", "wb") as log:
@@ -163,3 +189,20 @@ def test_a_turn_awaited_by_a_cell_streams_into_the_view_in_marimo_edit(
     expect(composer).to_be_enabled()
     expect(root.get_by_role("button", name="Stop")).to_be_hidden()
     assert not [line for line in console if "chatkit-widget" in line.lower()]
+
+
+@pytest.mark.parametrize("marimo_edit", [LATE_VIEW_APP], indirect=True)
+def test_a_view_shown_after_an_unseen_exchange_follows_the_next_turn(marimo_edit: str, page: Page):
+    # marimo sent the model's state when the chat was made (empty): the view still shows
+    # the first exchange, then the second as it streams, all while the cell runs.
+    page.goto(marimo_edit)
+    run_all(page)
+    root = page.locator(".ckw-root")
+    assistant = root.locator(".ckw-assistant").last
+    expect(assistant).to_contain_text("w20", timeout=60_000)
+    assert "w199" not in assistant.inner_text()  # mid-stream
+    expect(root.locator(".ckw-user")).to_have_count(2)
+    expect(root.locator(".ckw-assistant").first).to_have_text("Before any view.")
+    expect(root.locator(".ckw-busy")).to_have_count(0)
+    expect(assistant).to_contain_text("w199", timeout=30_000)
+    expect(root.get_by_role("textbox", name="Message")).to_be_enabled(timeout=30_000)
