@@ -62,6 +62,19 @@ describe("keyframes", () => {
     expect(store.unanswered.value).not.toBeNull();
   });
 
+  it("a view that lost a batch mid-stream recovers from the next keyframe, without a reply", () => {
+    const { model, store } = displayed();
+    model.receive({ type: "keyframe", seq: 5, after: "a1", state: state([user("u2", "more"), assistant("a2", "A")]) });
+    model.receive(batch(6, delta("a2", "B")));
+    model.sent = [];
+    model.receive(batch(8, delta("a2", "D"))); // batch 7 never arrived
+    expect(model.sent).toEqual([{ type: "sync" }]);
+    model.receive({ type: "keyframe", seq: 9, after: "a1", state: state([user("u2", "more"), assistant("a2", "ABCDE")]) });
+    model.receive(batch(10, delta("a2", "F")));
+    expect(text(store)).toEqual(["u1:hi", "a1:Hello.", "u2:more", "a2:ABCDEF"]);
+    expect(store.unanswered.value).toBeNull();
+  });
+
   it("is ignored by a view in sync, and the late snapshot still lands", () => {
     const { model, store } = displayed();
     model.receive({ type: "snapshot", seq: 3, state: state([user("u1", "hi")], false) });

@@ -103,3 +103,6 @@ def test_a_notebook_saved_from_a_live_lab_holds_the_current_transcript(lab_page:
     expect(transcript).to_contain_text("Third answer.")
     expect(transcript.locator("strong").filter(has_text="answer")).to_have_count(1)
     lab_page.screenshot("saved-transcript-reopened", transcript)
+    lab_page.set_theme("JupyterLab Dark")
+    lab_page.screenshot("saved-transcript-reopened-dark", transcript)
+    lab_page.set_theme("JupyterLab Light")
