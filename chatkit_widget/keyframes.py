@@ -24,12 +24,15 @@ for a 2,000-character reply streamed in 2 s, ~7 kB besides the stream's own ~17 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .client import ChatKitClient
+
+logger = logging.getLogger("chatkit_widget")
 
 # Seconds between keyframes of a streaming response: a view out of sync catches up this late.
 KEYFRAME_INTERVAL = 1.0
@@ -80,7 +83,10 @@ class Keyframes:
     async def _periodic(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            self._keyframe()
+            try:
+                self._keyframe()
+            except Exception:  # a view then waits for the cell's end, as without keyframes
+                logger.exception("could not send a keyframe")
 
     def _stop(self) -> None:
         if self._task is not None:
