@@ -74,6 +74,15 @@ export function createStore(model: AnyModel) {
   const responding = computed(() => state.value.responding || kernelResponding.value);
   const busy = computed(() => responding.value || sending.value);
   const canCancel = computed(() => responding.value && state.value.stream_options?.allow_cancel === true);
+  /**
+   * When Stop was pressed, while the response it stops still runs (null: not stopping). A
+   * kernel that takes up view messages only after the running cell (marimo's edit mode)
+   * cannot stop a reply that cell awaits: the view says so (Busy.tsx).
+   */
+  const stopping = signal<number | null>(null);
+  const offStopping = responding.subscribe((value) => {
+    if (!value) stopping.value = null;
+  });
 
   // The thread as the list draws it. Streaming items stand in as stubs, so a batch that
   // only grows their text leaves this object, and the list, alone: each streaming item's
@@ -359,6 +368,7 @@ export function createStore(model: AnyModel) {
     state,
     options,
     unanswered,
+    stopping,
     kernelResponding,
     protocolVersion,
     sending,
@@ -408,7 +418,10 @@ export function createStore(model: AnyModel) {
       return true;
     },
     entityClick: (entity: Record<string, unknown>) => post({ type: "entity_click", entity }),
-    cancel: () => post({ type: "cancel" }),
+    cancel: () => {
+      if (responding.value && stopping.value === null) stopping.value = Date.now();
+      post({ type: "cancel" });
+    },
     retry: (item_id: string | null) => {
       setSending(true);
       post({ type: "retry", item_id });
@@ -445,6 +458,7 @@ export function createStore(model: AnyModel) {
       return () => effectListeners.delete(listener);
     },
     dispose(): void {
+      offStopping();
       model.off("msg:custom", onMessage);
       for (const name of OPTION_NAMES) model.off(`change:${name}`, onOptionChange);
       model.off("change:is_responding", onRespondingChange);

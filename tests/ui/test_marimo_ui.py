@@ -3,8 +3,8 @@
 marimo's edit mode delivers the kernel's messages to a view while a cell runs, but takes
 up the view's messages (its ``sync`` too) only after the cell. So the kernel pushes
 keyframes there (chatkit_widget/keyframes.py): a turn awaited by a cell streams into the
-view; a message typed during the cell waits for it, the view says so, and the composer
-works once the cell ends.
+view. Stop and a message typed during the cell wait for it, the view says so, and the
+composer works once the cell ends.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _():
     from servers import PacedServer
     from chatkit_widget import ChatKitWidget
 
-    words = " ".join(f"w{n}" for n in range(200))
+    words = " ".join(f"w{n}" for n in range(400))
     chat = ChatKitWidget(
         PacedServer(replies=[words, "Answered after the cell."], delay=0.02),
         title="marimo chat",
@@ -166,13 +166,18 @@ def test_a_turn_awaited_by_a_cell_streams_into_the_view_in_marimo_edit(
 
     # While the cell awaits chat.send(...), the reply shows as it streams.
     expect(assistant).to_contain_text("w20", timeout=60_000)
-    assert "w199" not in assistant.inner_text()  # mid-stream
+    assert "w399" not in assistant.inner_text()  # mid-stream
     expect(busy).to_have_count(0)
     ARTIFACTS.mkdir(exist_ok=True)
     root.screenshot(path=str(ARTIFACTS / "marimo-edit-streaming.png"))
-    expect(assistant).to_contain_text("w199", timeout=30_000)
+    # Stop cannot reach the kernel before the cell ends (the cell awaits this very reply):
+    # the view says so instead of looking broken.
+    root.get_by_role("button", name="Stop").click()
+    expect(busy).to_contain_text("Stop waits for it", timeout=10_000)
+    root.screenshot(path=str(ARTIFACTS / "marimo-edit-stop-waits.png"))
+    expect(assistant).to_contain_text("w399", timeout=30_000)
     expect(busy).to_have_count(0)
-    assert assistant.inner_text().split() == [f"w{n}" for n in range(200)]
+    assert assistant.inner_text().split() == [f"w{n}" for n in range(400)]
 
     # The cell still runs: a message sent now waits for it, and the view says so.
     composer = root.get_by_role("textbox", name="Message")
