@@ -106,3 +106,88 @@ def test_a_notebook_saved_from_a_live_lab_holds_the_current_transcript(lab_page:
     lab_page.set_theme("JupyterLab Dark")
     lab_page.screenshot("saved-transcript-reopened-dark", transcript)
     lab_page.set_theme("JupyterLab Light")
+
+
+def test_an_untrusted_notebook_shows_the_saved_transcript_inert(lab_page: LabPage):
+    # A notebook from elsewhere (not signed here: untrusted) with a chat's two outputs:
+    # the view cannot run, the transcript shows, sanitized, with nothing live from the
+    # hostile reply.
+    from datetime import datetime
+
+    from chatkit.types import (
+        AssistantMessageContent,
+        AssistantMessageItem,
+        ThreadMetadata,
+        UserMessageItem,
+        UserMessageTextContent,
+    )
+
+    from chatkit_widget.saved_output import MARKER
+    from chatkit_widget.transcript import to_markdown
+
+    from ..hostile import REPLY
+
+    now = datetime(2026, 1, 1)
+    items = [
+        UserMessageItem(
+            id="u",
+            thread_id="t",
+            created_at=now,
+            content=[UserMessageTextContent(text="hello")],
+            inference_options={},
+        ),
+        AssistantMessageItem(
+            id="a", thread_id="t", created_at=now, content=[AssistantMessageContent(text=REPLY)]
+        ),
+    ]
+    thread = ThreadMetadata(id="t", title="<img src=x onerror=alert(1)>", created_at=now)
+    markdown = f"{MARKER}\n\n{to_markdown(thread, items)}"
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "c0",
+                "metadata": {},
+                "source": "chat",
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {
+                            "text/plain": "ChatKitWidget(thread_id='t', items=2)",
+                            "application/vnd.jupyter.widget-view+json": {
+                                "version_major": 2,
+                                "version_minor": 0,
+                                "model_id": "0123456789abcdef0123456789abcdef",
+                            },
+                        },
+                    },
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/markdown": markdown},
+                    },
+                ],
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (lab_page.lab.root / "untrusted.ipynb").write_text(json.dumps(notebook))
+    lab_page.open("untrusted.ipynb")
+    page = lab_page.page
+    transcript = page.locator(TRANSCRIPT)
+    expect(transcript).to_be_visible(timeout=30_000)
+    expect(transcript).to_contain_text("Last line stays.")
+    expect(transcript.locator("h1")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert page.locator(".ckw-root").count() == 0
+    page.wait_for_timeout(500)
+    assert lab_page.dialogs == []
+    assert page.evaluate("() => window.__xss") is None
+    assert lab_page.external_requests == []
+    for selector in ("script", "img", "iframe", "svg", "style", "[onerror]"):
+        assert transcript.locator(selector).count() == 0, selector
