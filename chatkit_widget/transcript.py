@@ -159,7 +159,7 @@ def widget_text(widget: Any) -> str:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            for key in ("title", "value", "label", "text"):
+            for key in ("title", "value", "label", "text", "alt"):
                 if isinstance(node.get(key), str) and node[key].strip():
                     lines.append(node[key].strip())
             for key, child in node.items():
@@ -257,7 +257,11 @@ def _item(item: ThreadItem) -> str | None:
         case TaskItem():
             return f"*Task: {_task(item.task)}*"
         case GeneratedImageItem():
-            return "*Generated image*"
+            # Where it is, as inert code (a live image could call out): data URLs unnamed.
+            url = item.image.url if item.image else ""
+            if not url or url.startswith("data:"):
+                return "*Generated image*"
+            return f"*Generated image:* {_inline_code(url[:MAX_VALUE_CHARS])}"
         case _:
             return None
 

@@ -370,3 +370,18 @@ def test_to_markdown_names_a_reply_s_sources_without_live_links():
 def test_the_heading_is_the_chat_s_title_option_until_the_thread_has_one():
     assert to_markdown(None, [], default_title="My chat").startswith("# My chat")
     assert to_markdown(None, []).startswith("# New chat")
+
+
+def test_to_markdown_names_a_generated_image_without_showing_it():
+    from chatkit.types import GeneratedImage, GeneratedImageItem
+
+    def image(url: str) -> GeneratedImageItem:
+        return GeneratedImageItem(
+            id="g", thread_id="t", created_at=NOW, image=GeneratedImage(id="i", url=url)
+        )
+
+    markdown = to_markdown(None, [image("https://evil.example/cat.png")])
+    assert_inert(markdown)
+    assert "*Generated image:* `https://evil.example/cat.png`" in markdown
+    assert "<img" not in str(mistune.html(markdown)) and "<a " not in str(mistune.html(markdown))
+    assert "base64" not in to_markdown(None, [image("data:image/png;base64,AAAA")])
