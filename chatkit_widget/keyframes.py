@@ -12,13 +12,18 @@ of sync that holds the thread up to that item (from the committed ``_transcript`
 a freshly displayed view does) puts them in place and follows the stream from ``seq`` on;
 views in sync ignore keyframes.
 
-Never the whole thread (except after a retry removed that item): a view whose traits are
-older than the thread (rare: a model displayed before a response that no view followed)
-waits for the cell to end, as before.
-Cost per response: the JSON of the response's items so far, once a second and twice more;
-for a 2,000-character reply streamed in 2 s, ~7 kB besides the stream's own ~17 kB
-(tests/test_keyframes.py). Jupyter answers ``sync`` at once, so it gets none of this
-(``enabled`` is off outside marimo).
+Never the whole thread (except after a retry removed that item). marimo sends a model's
+state once, when the widget is made, so the widget brings ``_transcript`` up to date when
+marimo first displays it (``ChatKitWidget._repr_mimebundle_``); a view whose traits are
+still older than the thread waits for the cell to end, as without keyframes.
+
+Cost per response: the JSON of the response's items so far, at its start and end, once a
+second for the first seconds, then after half the response's age each time (so a long
+reply costs a few times its size, not its size times its seconds): ~7 kB for a
+2,000-character reply streamed in 2 s (next to the stream's ~17 kB), ~78 kB in 8
+keyframes for a 20,000-character reply streamed in 13 s (tests/test_keyframes.py).
+Jupyter answers ``sync`` at once, so it gets none of this (``enabled`` is off outside
+marimo).
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("chatkit_widget")
 
-# Seconds between keyframes of a streaming response: a view out of sync catches up this late.
+# Seconds between keyframes of a streaming response: a view out of sync catches up this late
+# (at first; later, after at most BACKOFF times the response's age).
 KEYFRAME_INTERVAL = 1.0
+BACKOFF = 0.5
 
 
 def answers_views_only_between_cells() -> bool:
@@ -81,8 +88,12 @@ class Keyframes:
         self._keyframe(responding=False)
 
     async def _periodic(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         while True:
-            await asyncio.sleep(self.interval)
+            # Every ``interval`` at first, then less often as the reply grows: keyframes of a
+            # long reply cost a small multiple of its size, not its size times its seconds.
+            await asyncio.sleep(max(self.interval, BACKOFF * (loop.time() - start)))
             try:
                 self._keyframe()
             except Exception:  # a view then waits for the cell's end, as without keyframes

@@ -100,3 +100,16 @@ async def test_where_keyframes_run_a_display_brings_the_model_s_transcript_up_to
     assert [[item["type"] for item in u] for u in updates] == [
         ["user_message", "assistant_message"]
     ]
+
+
+async def test_keyframes_of_a_long_reply_cost_a_few_times_its_size():
+    # A 20,000-character reply streamed over ~2 s, keyframes every 0.1 s at first (time
+    # scaled down 10x): they thin out as the reply grows, instead of 20+ growing copies.
+    chat = ChatKitWidget(ScriptedServer(deltas=["y" * 40] * 500, delay=0.004))
+    chat._keyframes.enabled = True
+    chat._keyframes.interval = 0.1
+    await chat.send("long")
+    sizes = [len(json.dumps(k, separators=(",", ":"))) for k in keyframes(chat)]
+    print(f"\n{len(sizes)} keyframes, {sum(sizes):,} B for a 20,000-character reply")
+    assert len(sizes) <= 12
+    assert sum(sizes) < 5 * 20_000
