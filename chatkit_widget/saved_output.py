@@ -40,6 +40,7 @@ class SavedTranscript:
         self._markdown = markdown
         self._responding = responding
         self._displayed = False
+        self._published = ""
         self._dirty = False
         self._last = float("-inf")
         self._timer: asyncio.TimerHandle | None = None
@@ -50,7 +51,9 @@ class SavedTranscript:
     def display(self) -> None:
         from IPython.display import display
 
-        display(self.bundle(), raw=True, display_id=self.display_id)
+        bundle = self.bundle()
+        self._published = bundle["text/markdown"]
+        display(bundle, raw=True, display_id=self.display_id)
         self._displayed = True
         self._dirty = False
         _displayed.add(self)
@@ -92,8 +95,12 @@ class SavedTranscript:
             self._timer.cancel()
             self._timer = None
         self._dirty = False
+        bundle = self.bundle()
+        if bundle["text/markdown"] == self._published:
+            return  # e.g. feedback stored: nothing a reader sees changed
+        self._published = bundle["text/markdown"]
         self._last = time.monotonic()
-        update_display(self.bundle(), raw=True, display_id=self.display_id)
+        update_display(bundle, raw=True, display_id=self.display_id)
 
 
 # Displayed transcripts, held weakly: a chat that is gone stops being flushed.

@@ -385,3 +385,14 @@ def test_to_markdown_names_a_generated_image_without_showing_it():
     assert "*Generated image:* `https://evil.example/cat.png`" in markdown
     assert "<img" not in str(mistune.html(markdown)) and "<a " not in str(mistune.html(markdown))
     assert "base64" not in to_markdown(None, [image("data:image/png;base64,AAAA")])
+
+
+async def test_an_unchanged_transcript_is_not_published_again(published):
+    from IPython.display import display
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["x"]))
+    display(chat)
+    await chat.send("one")
+    chat._saved._last = float("-inf")
+    chat._refresh_display()  # a commit that changed nothing the transcript shows
+    assert len([p for p in published if p["update"]]) == 1
