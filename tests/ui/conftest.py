@@ -238,6 +238,8 @@ class LabPage:
         self.page.wait_for_function(
             "theme => document.body.dataset.jpThemeName === theme", arg=theme, timeout=20_000
         )
+        # Lab shows its splash while it switches themes: screenshots must wait it out.
+        self.page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=20_000)
 
     def run_all(self, timeout_ms: int = 60_000) -> None:
         # run-all resolves only once the kernel reports idle: race it against a timeout.
