@@ -398,7 +398,8 @@ class ChatKitWidget(anywidget.AnyWidget):
         """Stop the running response; returns whether one was running. Safe at any point
         of it: ``await chat.send(...)`` then returns a ``Turn`` with ``cancelled=True``,
         response start and end hooks fire in pairs and the chat unlocks. The SDK keeps the
-        partial text; a client tool call in progress is closed as cancelled."""
+        partial text; a client tool call in progress is closed as cancelled. A new chat
+        cancelled before its first message is stored leaves no empty thread behind."""
         return self._client.cancel()
 
     async def _await(self, task: asyncio.Task[Turn]) -> Turn:
