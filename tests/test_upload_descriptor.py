@@ -14,7 +14,6 @@ import threading
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
@@ -22,8 +21,6 @@ import pytest
 from chatkit.server import ChatKitServer
 from chatkit.store import AttachmentStore
 from chatkit.types import (
-    AssistantMessageContent,
-    AssistantMessageItem,
     Attachment,
     AttachmentCreateParams,
     AttachmentUploadDescriptor,
@@ -38,8 +35,9 @@ from pydantic import AnyUrl
 
 from chatkit_widget import ChatKitWidget, MemoryStore
 
-from .conftest import comm_of, settle
+from .conftest import comm_of, settle, view_says
 from .test_attachments import replies, request
+from .ui.server_kit import assistant_item
 
 LIFETIME_SECONDS = 60  # the upload server stops itself after this, whatever the test does
 
@@ -198,14 +196,8 @@ class ReadingServer(ChatKitServer[dict[str, Any]]):
         for attachment in input_user_message.attachments:
             data = await self.remote.read(attachment.id)
             parts.append(f"{attachment.name}: {len(data)} bytes, starts {data[:12]!r}")
-        yield ThreadItemDoneEvent(
-            item=AssistantMessageItem(
-                id=self.store.generate_item_id("message", thread, context),
-                thread_id=thread.id,
-                created_at=datetime.now(),
-                content=[AssistantMessageContent(text="; ".join(parts) or "nothing attached")],
-            )
-        )
+        reply = "; ".join(parts) or "nothing attached"
+        yield ThreadItemDoneEvent(item=assistant_item(self.store, thread, context, reply))
 
 
 def user_attachments(chat: ChatKitWidget) -> list[Attachment]:
@@ -272,17 +264,7 @@ async def test_a_view_upload_reaches_the_descriptor_url_and_is_sent(
     assert reply["ok"], reply
     attachment_id = reply["result"]["attachment"]["id"]
     assert [r.data for r in upload_target.received] == [data]
-    chat._handle_msg(
-        {
-            "content": {
-                "data": {
-                    "method": "custom",
-                    "content": {"type": "send", "text": "read it", "attachments": [attachment_id]},
-                }
-            },
-            "buffers": [],
-        }
-    )
+    view_says(chat, {"type": "send", "text": "read it", "attachments": [attachment_id]})
     for _ in range(100):
         await settle(0.05)
         if not chat.is_responding and len(chat.items) == 2:
@@ -330,24 +312,7 @@ async def test_a_view_cannot_send_an_attachment_whose_upload_has_not_finished(
     attachment_id = replies(chat)["attachment_create"][0]["result"]["id"]
     request(chat, "upload_chunk", {"attachment_id": attachment_id, "offset": 0}, b"hello")
     await settle()
-    chat._handle_msg(
-        {
-            "content": {
-                "data": {
-                    "method": "custom",
-                    "content": {"type": "send", "text": "x", "attachments": [attachment_id]},
-                }
-            },
-            "buffers": [],
-        }
-    )
+    view_says(chat, {"type": "send", "text": "x", "attachments": [attachment_id]})
     await settle(0.1)
     assert chat.items == [] and upload_target.received == []
-    notices = [
-        e
-        for m in comm_of(chat).custom()
-        if m["type"] == "batch"
-        for e in m["events"]
-        if e["type"] == "notice"
-    ]
-    assert "has not finished uploading" in notices[-1]["message"]
+    assert "has not finished uploading" in comm_of(chat).notices()[-1]["message"]

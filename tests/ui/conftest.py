@@ -83,8 +83,8 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     root = base / "root"
     root.mkdir()
     # The test notebooks import their servers from here.
-    shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
-    shutil.copy(Path(__file__).with_name("action_servers.py"), root / "action_servers.py")
+    for module in ("servers.py", "action_servers.py", "server_kit.py"):
+        shutil.copy(Path(__file__).with_name(module), root / module)
     env = dict(os.environ)
     for name in (
         "JUPYTER_CONFIG_DIR",
