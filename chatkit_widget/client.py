@@ -343,13 +343,18 @@ class ChatKitClient:
                 None,
                 turn,
             )
+            if isinstance(request, ThreadsCreateReq):
+                try:
+                    await self._forget_empty_new_thread()
+                except Exception:
+                    logger.exception("could not delete the empty new thread")
         finally:
             self._end_response(turn)
         return turn
 
     async def _forget_empty_new_thread(self) -> None:
-        """A new chat cancelled before the user's message was stored: delete the empty
-        thread it created (it would sit in the history as an empty "New chat") and show
+        """A new chat cancelled or failed before the user's message was stored: delete the
+        empty thread it created (it would sit in the history as an empty "New chat") and show
         a new chat again."""
         thread_id = self.state.thread_id
         if thread_id is None or self.state.items:
@@ -358,6 +363,10 @@ class ChatKitClient:
         if page.data:
             return
         await self.request(ThreadsDeleteReq(params=ThreadDeleteParams(thread_id=thread_id)))
+        if self.last_error is not None and self.last_error.allow_retry:
+            # Nothing is left to retry from: the error stays shown, without a Retry that
+            # could only fail.
+            self.last_error = self.last_error.model_copy(update={"allow_retry": False})
         self.state.reset(None, [], False)
         self.transport.snapshot(self.view_state())
         self._on_thread(None)

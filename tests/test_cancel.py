@@ -436,3 +436,32 @@ async def test_cancel_after_the_first_message_is_stored_keeps_the_new_thread(tmp
     assert await stored_threads(store) == [chat.thread_id]
     await assert_consistent(chat)
     assert [i.type for i in chat.items][:1] == ["user_message"]
+
+
+class FailingFirstItemStore(NetworkedSQLiteStore):
+    """A store whose first item write fails (a dropped connection, say)."""
+
+    failed = False
+
+    async def add_thread_item(self, thread_id, item, context):  # type: ignore[override]
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the database went away")
+        await super().add_thread_item(thread_id, item, context)
+
+
+async def test_a_new_chat_that_fails_before_its_message_is_stored_leaves_no_empty_thread(
+    tmp_path: Path,
+):
+    store = FailingFirstItemStore(tmp_path / "chats.db", pause=0)
+    chat = ChatKitWidget(ScriptedServer(store))
+    turn = await chat.send("hello")
+    assert turn.error is not None and "the database went away" in (turn.error.message or "")
+    assert chat.thread_id is None and await stored_threads(store) == []
+    errors = [
+        e for m in comm_of(chat).custom() if m["type"] == "snapshot" for e in [m["state"]["error"]]
+    ]
+    # The view still shows what went wrong, without a Retry (nothing is left to retry).
+    assert errors and errors[-1] is not None and errors[-1]["allow_retry"] is False
+    assert (await chat.send("again")).ok
+    assert len(await stored_threads(store)) == 1
