@@ -90,7 +90,8 @@ if __name__ == "__main__":
 @pytest.fixture(params=[APP])
 def marimo_edit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """``marimo edit`` on an app (the fixture's param), on 127.0.0.1, private config dirs."""
-    (tmp_path / "servers.py").write_text(Path(__file__).with_name("servers.py").read_text())
+    for module in ("servers.py", "server_kit.py"):  # as conftest's running_lab does
+        (tmp_path / module).write_text(Path(__file__).with_name(module).read_text())
     (tmp_path / "app.py").write_text(request.param)
     env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"))
     port = _free_port()

@@ -34,7 +34,8 @@ CELLS = [
 
 
 def write_notebook(root: Path) -> Path:
-    (root / "servers.py").write_text(Path(__file__).with_name("servers.py").read_text())
+    for module in ("servers.py", "server_kit.py"):  # as conftest's running_lab does
+        (root / module).write_text(Path(__file__).with_name(module).read_text())
     notebook = {
         "cells": [
             {
