@@ -386,7 +386,7 @@ def main() -> int:
 
 RATE = 300.0  # deltas (≈ tokens) per second
 # Improvements the paced mode switches off for "today" (names checked by js/src/perf.ts).
-TODAY = ["lazy-highlight", "contain", "text-fast-path", "early-follow"]
+TODAY = ["lazy-highlight", "contain", "text-fast-path", "early-follow", "unanchored"]
 # ... and the kernel's pacing of streamed text (chatkit_widget/transport.py): today every
 # batch went out after ``interval``; now text going on in a part already shown waits
 # ``text_interval``.

@@ -330,7 +330,7 @@ export function ThreadView({
   return (
     <div class="ckw-thread-wrap">
       <div
-        class="ckw-thread"
+        class={`ckw-thread${showJump || perfOff("unanchored") ? "" : " ckw-thread--following"}`}
         ref={scrollRef}
         onScroll={onScroll}
         onWheel={onWheel}
