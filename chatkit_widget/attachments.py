@@ -326,8 +326,8 @@ def http_upload(attachment: Attachment, data: bytes) -> None:
         body = b"".join(
             [
                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                f'filename="{attachment.name}"\r\nContent-Type: {attachment.mime_type}'
-                "\r\n\r\n".encode(),
+                f'filename="{_form_escape(attachment.name)}"\r\n'
+                f"Content-Type: {_form_escape(attachment.mime_type)}\r\n\r\n".encode(),
                 data,
                 f"\r\n--{boundary}--\r\n".encode(),
             ]
@@ -335,10 +335,16 @@ def http_upload(attachment: Attachment, data: bytes) -> None:
         headers.setdefault("Content-Type", f"multipart/form-data; boundary={boundary}")
     else:
         body = data
-        headers.setdefault("Content-Type", attachment.mime_type)
+        headers.setdefault("Content-Type", _form_escape(attachment.mime_type))
     request = urllib.request.Request(
         str(descriptor.url), data=body, method=descriptor.method, headers=headers
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         if response.status >= 300:
             raise ValueError(f"upload of {attachment.name} failed: HTTP {response.status}")
+
+
+def _form_escape(value: str) -> str:
+    """A name or type inside the form's headers: quotes and line breaks escaped as
+    browsers' FormData does, so a file name cannot end the header or add one."""
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

@@ -25,7 +25,7 @@ from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
-from .options import check_options, document_options
+from .options import check_options, document_options, unknown_attribute
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -45,7 +45,17 @@ export default { render({ el }) {
 """
 
 
-class ChatKitWidget(anywidget.AnyWidget):
+class _Constructed(type(anywidget.AnyWidget)):  # type: ignore[misc]
+    """Marks a chat constructed once the outermost ``__init__`` returns (a subclass's
+    included): from then on a new public attribute is a mistake (see ``__setattr__``)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        chat = super().__call__(*args, **kwargs)
+        chat._constructed = True
+        return chat
+
+
+class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
     """A ChatKit chat in a notebook cell, driven by ``server`` running in this kernel.
 
     ``server`` is any ``chatkit.server.ChatKitServer`` (unchanged); ``context`` is passed
@@ -122,6 +132,22 @@ class ChatKitWidget(anywidget.AnyWidget):
     # Which entity handlers exist (set by the decorators): the view opens the @ menu,
     # makes tags clickable and asks for previews only when Python answers.
     _entities = traitlets.Dict().tag(sync=True)
+
+    _constructed = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `chat.placeholdr = "x"` would silently add an attribute nothing reads: refuse it
+        # as the constructor refuses the keyword. Private names are the widget machinery's
+        # (traitlets, ipywidgets, ours), and anything the class or instance already has
+        # (options, state, methods, a subclass's own attributes) is assigned as usual.
+        if (
+            self._constructed
+            and not name.startswith("_")
+            and name not in self.__dict__
+            and not hasattr(type(self), name)
+        ):
+            raise unknown_attribute(type(self), ChatKitWidget, name)
+        super().__setattr__(name, value)
 
     def __init__(
         self,
@@ -398,7 +424,8 @@ class ChatKitWidget(anywidget.AnyWidget):
         """Stop the running response; returns whether one was running. Safe at any point
         of it: ``await chat.send(...)`` then returns a ``Turn`` with ``cancelled=True``,
         response start and end hooks fire in pairs and the chat unlocks. The SDK keeps the
-        partial text; a client tool call in progress is closed as cancelled."""
+        partial text; a client tool call in progress is closed as cancelled. A new chat
+        cancelled before its first message is stored leaves no empty thread behind."""
         return self._client.cancel()
 
     async def _await(self, task: asyncio.Task[Turn]) -> Turn:

@@ -2,49 +2,12 @@
 // after the current cell): the view says so, and the composer works again afterwards.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget from "../src/index";
-import { FakeModel, user } from "./fixtures";
+import { render, snapshotState, unmountAll, user } from "./fixtures";
 
-const OPTIONS = {
-  _protocol_version: 1,
-  _thread: null,
-  _transcript: [],
-  is_responding: false,
-  title: null,
-  greeting: "Hello there",
-  prompts: [],
-  placeholder: "Ask anything",
-  disclaimer: null,
-  theme: "light",
-  height: "500px",
-  history: false,
-  history_delete: false,
-  history_rename: false,
-  retry: true,
-  feedback: false,
-};
-
-const cleanups: (() => void)[] = [];
 afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
+  unmountAll();
   vi.useRealTimers();
 });
-
-const EMPTY = { thread: null, items: [], has_more: false, responding: false, progress: null, stream_options: null, error: null };
-
-function mount() {
-  const model = new FakeModel(structuredClone(OPTIONS));
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  return { model, el };
-}
 
 const busyNotice = (el: HTMLElement) =>
   Array.from(el.querySelectorAll("[role=status]")).find((node) => /busy running a cell/.test(node.textContent ?? ""));
@@ -52,8 +15,8 @@ const busyNotice = (el: HTMLElement) =>
 describe("a kernel busy with a cell", () => {
   it("says a sent message waits for the running cell, and clears once the kernel answers", async () => {
     vi.useFakeTimers();
-    const { model, el } = mount();
-    model.receive({ type: "snapshot", seq: 0, state: EMPTY });
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState() });
     await vi.advanceTimersByTimeAsync(10);
 
     const area = el.querySelector("textarea") as HTMLTextAreaElement;
