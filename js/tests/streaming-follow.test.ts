@@ -2,45 +2,13 @@
 // that grew the text, and leaves the browser's scroll anchoring off while it follows.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { type BatchEvent, PROTOCOL_VERSION } from "../src/protocol";
-import widget from "../src/index";
-import { assistant, FakeModel, thread, user } from "./fixtures";
+import type { BatchEvent } from "../src/protocol";
+import { assistant, mount as mountView, thread, tick, unmountAll, user } from "./fixtures";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const cleanups: (() => void)[] = [];
-
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
-});
+afterEach(unmountAll);
 
 async function mount() {
-  const model = new FakeModel({
-    _protocol_version: PROTOCOL_VERSION,
-    _thread: thread(),
-    _transcript: [user("u1", "first")],
-    is_responding: false,
-    height: "500px",
-  });
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  model.receive({
-    type: "snapshot",
-    seq: 0,
-    state: { thread: thread(), items: [user("u1", "first")], has_more: false, responding: false, progress: null, stream_options: null, error: null },
-  });
-  await tick();
-  let seq = 0;
-  const events = async (...list: BatchEvent[]) => {
-    model.receive({ type: "batch", seq: ++seq, events: list });
-    await tick();
-  };
+  const { el, events } = await mountView({ _thread: thread(), _transcript: [user("u1", "first")] });
   const scroller = el.querySelector(".ckw-thread") as HTMLElement;
   // jsdom lays nothing out: the scroller reports a height that grows with its text.
   let top = 0;
