@@ -16,9 +16,10 @@ import {
   type ReplyMessage,
   type RequestMethods,
   type Send,
+  TEXT_DELTA,
   type ViewMessage,
 } from "./protocol";
-import { type PerfHook, perfHook, tracePerf } from "./perf";
+import { type PerfHook, perfHook, perfOff, tracePerf } from "./perf";
 import { type ChatState, finishedItems, fromSnapshot, fromTraits, prependItems, reduceAll } from "./state";
 
 export interface Effect {
@@ -196,9 +197,9 @@ export function createStore(model: AnyModel) {
     }
   }
 
-  function setState(next: ChatState): void {
+  function setState(next: ChatState, finishedChanged = true): void {
     state.value = next;
-    save(next);
+    if (finishedChanged) save(next);
   }
 
   function setSending(value: boolean): void {
@@ -222,8 +223,12 @@ export function createStore(model: AnyModel) {
     const events = Array.isArray(message.events) ? message.events : [];
     const before = state.value;
     const after = reduceAll(before, events);
+    // Text streamed into open items (the batches at model speed) finishes nothing: skip the
+    // passes over the whole thread that look for finished items.
+    const onlyStreamedText = !perfOff("text-fast-path") && events.every((event) => isStreamedText(event, after.open));
     batchSignals(() => {
-      setState(after);
+      setState(after, !onlyStreamedText);
+      if (onlyStreamedText) return;
       if (events.some((event) => event?.type === "widget.response_start" || event?.type === "error")) {
         setSending(false);
       }
@@ -487,6 +492,13 @@ export function pendingStructuredInput(items: readonly ThreadItem[]): Structured
     }
   }
   return null;
+}
+
+/** A text delta for an item that stays open. */
+function isStreamedText(event: unknown, open: readonly string[]): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  const e = event as { type?: unknown; item_id?: unknown; update?: { type?: unknown } };
+  return e.type === "thread.item.updated" && e.update?.type === TEXT_DELTA && open.includes(e.item_id as string);
 }
 
 /** Nothing the list draws differs (streaming items' text aside: they are stubs). */
