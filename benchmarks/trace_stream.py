@@ -8,7 +8,11 @@ so JupyterLab's own message handling and our widget's code are told apart.
 
 Run: ``python -m benchmarks.trace_stream [interval_ms ...]`` from the repository root;
 each interval given (default: the transport's) streams the reply once with streamed text
-sent every that many ms, in the same page. ``--keep DIR`` keeps the raw traces.
+sent every that many ms, in the same page; ``--variant NAME=CSS`` streams it again with CSS
+added to the page, ``--variant NAME=off:IMPROVEMENT`` with one of the view's improvements
+switched off (js/src/perf.ts); ``--full`` adds passes with V8's profiler (by script) and
+invalidation tracking; ``--idle-only`` traces the page at rest; ``--keep DIR`` keeps the raw
+traces.
 """
 
 from __future__ import annotations
@@ -379,6 +383,13 @@ def main() -> int:
         for (variant, css), interval in runs:
             label = "default" if interval is None else f"{interval:.0f} ms"
             label += f", {variant}"
+            # "off:NAME,NAME" switches the view's improvements off instead (js/src/perf.ts).
+            off = css[4:].split(",") if css.startswith("off:") else []
+            css = "" if off else css
+            lp.page.evaluate(
+                "(off) => { window.__ckwPerf.off = Object.fromEntries(off.map((n) => [n, true])); }",
+                off,
+            )
             lp.page.evaluate(
                 """(css) => {
                     document.getElementById("ckw-trace-variant")?.remove();

@@ -142,6 +142,28 @@ function whenIdle(task: (deadline: { timeRemaining(): number; didTimeout: boolea
 }
 
 /**
+ * How long a finished block's highlighting waits for the next update to carry it before an
+ * idle callback does it: longer than streamed text's pacing (transport.py's
+ * DEFAULT_TEXT_INTERVAL, 250 ms), so while a reply streams it lands in a frame the page
+ * renders anyway instead of a frame of its own (~5 ms of JupyterLab's main thread each).
+ */
+export const HIGHLIGHT_PAUSE_MS = 400;
+
+/** `whenIdle(task)` once `delay` ms have passed. */
+function afterPause(delay: number, task: Parameters<typeof whenIdle>[0]): IdleHandle {
+  let idle: IdleHandle | null = null;
+  const timer = setTimeout(() => {
+    idle = whenIdle(task);
+  }, delay);
+  return {
+    cancel: () => {
+      clearTimeout(timer);
+      idle?.cancel();
+    },
+  };
+}
+
+/**
  * Renders markdown into `root` incrementally. Call `update(text, done)` with the whole
  * text so far on every change: append-only growth reuses the finished blocks.
  */
@@ -199,9 +221,13 @@ export class StreamingMarkdown {
   }
 
   private cancelHighlighting(): void {
+    this.cancelIdle();
+    this.toHighlight = [];
+  }
+
+  private cancelIdle(): void {
     this.idle?.cancel();
     this.idle = null;
-    this.toHighlight = [];
   }
 
   private highlightPending(more: () => boolean): void {
@@ -216,7 +242,7 @@ export class StreamingMarkdown {
 
   private scheduleHighlighting(): void {
     if (this.idle || !this.toHighlight.length) return;
-    this.idle = whenIdle((deadline) => {
+    this.idle = afterPause(HIGHLIGHT_PAUSE_MS, (deadline) => {
       this.idle = null;
       // Within the idle period, leaving room for the next frame; at least one block.
       let first = true;
@@ -231,7 +257,18 @@ export class StreamingMarkdown {
 
   private advance(): void {
     // Highlighting (fenced code) is off the hot path: the block being written renders its
-    // code plain, and a finished block is highlighted when the browser is idle.
+    // code plain, and a finished block is highlighted by the next update (a few ms at most
+    // here, in the frame that update costs anyway) or after a pause when the browser is idle.
+    if (this.toHighlight.length && !perfOff("piggyback-highlight")) {
+      const until = performance.now() + 3;
+      let first = true;
+      this.highlightPending(() => {
+        const go = first || performance.now() < until;
+        first = false;
+        return go;
+      });
+      if (!this.toHighlight.length) this.cancelIdle();
+    }
     if (perfOff("lazy-highlight")) this.advanceNow();
     else withoutHighlighting(() => this.advanceNow());
     this.scheduleHighlighting();

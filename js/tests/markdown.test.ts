@@ -1,6 +1,6 @@
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
-import { closeMarkdown, morphChildren, renderMarkdown, StreamingMarkdown } from "../src/markdown";
+import { closeMarkdown, HIGHLIGHT_PAUSE_MS, morphChildren, renderMarkdown, StreamingMarkdown } from "../src/markdown";
 
 const DOCUMENTS: Record<string, string> = {
   headings: "# Title\n\nIntro with **bold**, *em*, `code` and ~~gone~~.\n\n## Sub\n\nText.\nSetext\n---\n\nEnd.",
@@ -162,6 +162,18 @@ describe("streaming markdown", () => {
     expect(rendered.querySelector("a")?.getAttribute("href")).toBe("https://example.com/docs");
   });
 
+  it("highlights a finished block in the next update, in that update's task", () => {
+    const code = "```python\ndef f(x):\n    return x + 1\n```";
+    const renderer = new StreamingMarkdown(document.createElement("div"));
+    renderer.update(`Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one`, false);
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // just finished: plain
+    const shown = renderer.root.querySelector("pre code");
+    renderer.update(`Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more`, false);
+    expect(renderer.root.querySelector("code .hljs-keyword")?.textContent).toBe("def");
+    expect(renderer.root.querySelector("pre code")).toBe(shown); // patched in place
+    renderer.dispose();
+  });
+
   it("keeps highlighting off the hot path: plain while streaming, highlighted once idle", async () => {
     const code = "```python\ndef f(x):\n    return x + 1\n```";
     const renderer = new StreamingMarkdown(document.createElement("div"));
@@ -171,7 +183,10 @@ describe("streaming markdown", () => {
     renderer.update(`Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more`, false);
     expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull(); // finished, not yet idle
     const shown = renderer.root.querySelector("pre code");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // No further update (the stream paused): an idle callback after the pause does it.
+    await new Promise((resolve) => setTimeout(resolve, HIGHLIGHT_PAUSE_MS / 2));
+    expect(renderer.root.querySelector("code .hljs-keyword")).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, HIGHLIGHT_PAUSE_MS + 200));
     expect(renderer.root.querySelector("code .hljs-keyword")?.textContent).toBe("def");
     expect(renderer.root.querySelector("pre code")).toBe(shown); // patched in place
     const text = `Intro.\n\n${code}\n\nNext paragraph.\n\nAnd one more.`;
