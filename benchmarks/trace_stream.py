@@ -11,7 +11,8 @@ each interval given (default: the transport's) streams the reply once with strea
 sent every that many ms, in the same page; ``--variant NAME=CSS`` streams it again with CSS
 added to the page, ``--variant NAME=off:IMPROVEMENT`` with one of the view's improvements
 switched off (js/src/perf.ts); ``--full`` adds passes with V8's profiler (by script) and
-invalidation tracking; ``--idle-only`` traces the page at rest; ``--keep DIR`` keeps the raw
+invalidation tracking; ``--idle-only`` traces the page at rest; ``--long`` streams at the end of a 1,000-item
+thread opened in full instead of an empty one; ``--keep DIR`` keeps the raw
 traces.
 """
 
@@ -349,6 +350,9 @@ def main() -> int:
     if "--full" in args:
         args.remove("--full")
         passes += [("by script", PROFILER), ("paint invalidations", INVALIDATION)]
+    long = "--long" in args  # at the end of a 1,000-item thread opened in full
+    if long:
+        args.remove("--long")
     intervals = [float(a) for a in args] or [None]
     began = time.monotonic()
     doc = markdown_document()
@@ -405,7 +409,11 @@ def main() -> int:
             else:
                 lp.execute(f"chat._transport.text_interval = {interval / 1000!r}")
             for kind, extra in passes:
-                lp.execute("await chat.new_thread()")
+                if long:
+                    lp.execute("_client.ITEMS_PAGE_SIZE = 1000\nawait chat.open_thread(LONG)")
+                    root.locator(".ckw-item").nth(999).wait_for(state="attached")
+                else:
+                    lp.execute("await chat.new_thread()")
                 lp.page.wait_for_timeout(500)
                 browser.start_tracing(page=lp.page, categories=CATEGORIES + extra)
                 result = stream_reply(lp, root, "The report, please.")
