@@ -82,6 +82,49 @@ def test_structured_input_is_skipped_and_looks_right_in_dark(lab_page: LabPage):
     lab_page.screenshot("structured-input-answered-dark", root)
 
 
+def test_the_answered_summary_pairs_each_question_with_its_answers(lab_page: LabPage):
+    # JupyterLab styles every <dl> in an output (floats, dt 20 % wide): the summary's grid
+    # must still put each question beside its answers, one row per question.
+    # Beside a plot in an HBox, as in notebooks/09-widgets.
+    lab_page.write_notebook(
+        "summary.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(WidgetServer())\n"
+            "widgets.HBox([widgets.Label('plot', layout=widgets.Layout(width='45%')), chat])"
+        ],
+    )
+    lab_page.open("summary.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "questions")
+    form = root.get_by_role("form", name="Questions from the assistant")
+    form.locator("label", has_text="Tabby").click()
+    form.locator("label", has_text="Ball").click()
+    form.locator("label", has_text="Feather").click()
+    form.get_by_role("button", name="Submit").click()
+    expect(root.locator(".ckw-si-item-row")).to_have_count(3)
+
+    rows = root.locator(".ckw-si-item-row").evaluate_all(
+        """rows => rows.map(row => {
+            const q = row.querySelector('dt').getBoundingClientRect();
+            const a = row.querySelector('dd').getBoundingClientRect();
+            const line = parseFloat(getComputedStyle(row.querySelector('dt')).lineHeight);
+            return {qTop: q.top, aTop: a.top, qRight: q.right, aLeft: a.left, qBottom: q.bottom,
+                    qLines: Math.round(q.height / line)};
+        })"""
+    )
+    lab_page.screenshot("structured-input-answered-light", root)
+    for row in rows:
+        assert abs(row["qTop"] - row["aTop"]) < 4, rows  # side by side
+        assert row["qRight"] <= row["aLeft"], rows  # the question first
+    for above, below in zip(rows, rows[1:]):
+        assert below["qTop"] >= above["qBottom"], rows  # one row per question, in order
+    # The questions are short: each fits on one line beside its answers.
+    assert [row["qLines"] for row in rows] == [1, 1, 1], rows
+    # The answer column starts at the same x in every row.
+    assert len({round(row["aLeft"]) for row in rows}) == 1, rows
+
+
 def widget_notebook(lab_page: LabPage, name: str, server: str = "WidgetServer()") -> None:
     lab_page.write_notebook(
         name,
