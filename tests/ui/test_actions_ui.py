@@ -178,6 +178,24 @@ def test_a_button_runs_server_action_and_the_replaced_card_shows_after_a_loading
     assert out.strip() == f"[('action', 'cats.pick', {{'name': 'Tom'}}, '{card_id}')] False"
 
 
+def test_widget_buttons_keep_their_shape_in_jupyterlab(lab_page: LabPage):
+    # JupyterLab's `.jp-ThemedContainer button { border-radius }` outranks a single class.
+    widget_notebook(lab_page, "shape.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    expect(card.locator("button", has_text="Tom")).to_be_visible()
+    radii = card.locator("button.ckw-w-button").evaluate_all(
+        "els => els.map(el => getComputedStyle(el).borderRadius)"
+    )
+    rows = card.locator(".ckw-w-list-item").evaluate_all(
+        "els => els.map(el => getComputedStyle(el).borderRadius)"
+    )
+    lab_page.screenshot("actions-card-shape-light", card)
+    assert radii and set(radii) == {"10px"}, radii  # widgets.css .ckw-w-button
+    assert rows and set(rows) == {"0px"}, rows  # square rows inside the list's frame
+
+
 def test_a_list_row_with_a_client_handler_changes_another_widget(lab_page: LabPage):
     widget_notebook(lab_page, "row.ipynb")
     root = chat_root(lab_page)
