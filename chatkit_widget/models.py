@@ -249,7 +249,7 @@ def _reply(
             arguments=json.dumps(arguments),
             status="completed",
         )
-    return _message(_echo(text, function_tools))
+    return _message(_echo(text, function_tools, _last_user_message(items)[1]))
 
 
 def _message(text: str) -> ResponseOutputMessage:
@@ -262,8 +262,17 @@ def _message(text: str) -> ResponseOutputMessage:
     )
 
 
-def _echo(text: str, tools: list[FunctionTool]) -> str:
-    said = f"You said: “{text.strip()}”" if text.strip() else "You sent a message without text."
+def _echo(text: str, tools: list[FunctionTool], attachments: int = 0) -> str:
+    text = text.strip()
+    if not text:
+        said = "You sent a message without text."
+    elif "\n" in text:
+        # As a block quote: a fence or list in what was typed stays inside the quote.
+        said = "You said:\n\n" + "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+    else:
+        said = f"You said: “{text}”"
+    if attachments:
+        said += f"\n\n(with {attachments} attachment{'s' if attachments > 1 else ''})"
     reply = f"{said}\n\n{_INTRO}"
     if tools:
         names = ", ".join(f"`{t.name}`" for t in tools)
@@ -326,20 +335,39 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _text_of(content: Any) -> str:
+    """What the user typed: ChatKit's converter puts it first, then one part per attachment
+    (a text file's contents as text too), which are not part of what was said."""
     if isinstance(content, str):
         return content
-    parts = [_get(p, "text") for p in content or [] if _get(p, "type") in ("input_text", "text")]
-    return "".join(p for p in parts if isinstance(p, str))
+    for part in content or []:
+        if _get(part, "type") in ("input_text", "text"):
+            text = _get(part, "text")
+            return text if isinstance(text, str) else ""
+    return ""
 
 
-def _last_user_text(items: list[Any]) -> str:
+def _attachment_count(content: Any) -> int:
+    if isinstance(content, str):
+        return 0
+    parts = list(content or [])
+    texts = [i for i, p in enumerate(parts) if _get(p, "type") in ("input_text", "text")]
+    return len(parts) - (1 if texts else 0)
+
+
+def _last_user_message(items: list[Any]) -> tuple[str, int]:
+    """The last user message's typed text and how many attachments came with it."""
     for item in reversed(items):
         if _get(item, "role") != "user":
             continue
-        text = _text_of(_get(item, "content"))
+        content = _get(item, "content")
+        text = _text_of(content)
         if not text.startswith(_CONTEXT_PREFIXES):
-            return text
-    return ""
+            return text, _attachment_count(content)
+    return "", 0
+
+
+def _last_user_text(items: list[Any]) -> str:
+    return _last_user_message(items)[0]
 
 
 def _named_tool(text: str, tools: list[FunctionTool]) -> tuple[FunctionTool, str] | None:

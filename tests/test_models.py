@@ -115,6 +115,42 @@ async def test_offline_reply_streams_in_several_word_sized_deltas():
     assert "offline demo model" in final and "OPENAI_API_KEY" in final
 
 
+async def test_offline_reply_echoes_what_was_typed_not_the_attached_files(tmp_path):
+    # from_agent turns a text file into the message's second input_text part (its contents
+    # in a fence) and a figure into an input_image: the echo quotes only the typed text,
+    # so the file's fence cannot swallow the rest of the reply.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chatkit_widget import ChatKitWidget
+
+    notes = tmp_path / "meeting-notes.txt"
+    notes.write_text("Q2 review: East keeps growing.\n")
+    fig, _ = plt.subplots()
+    chat = ChatKitWidget.from_agent(
+        Agent(name="A", model=OfflineModel()),
+        attachments={"accept": {"image/*": [], "text/*": [".txt"]}},
+    )
+
+    turn = await chat.send("What do the notes say?", attachments=[notes, fig])
+
+    assert turn.text.startswith("You said: “What do the notes say?”")
+    assert "East keeps growing" not in turn.text and "```" not in turn.text
+    assert "2 attachments" in turn.text
+    assert "offline demo model" in turn.text
+
+
+async def test_offline_reply_quotes_several_lines_as_a_block():
+    agent = Agent(name="A", model=OfflineModel())
+
+    _, final = await run_streamed(agent, "Look:\n```\nx = 1")
+
+    assert final.startswith("You said:\n\n> Look:\n> ```\n> x = 1\n\n")
+    assert "offline demo model" in final
+
+
 async def test_offline_reply_is_deterministic():
     agent = Agent(name="A", model=OfflineModel())
 

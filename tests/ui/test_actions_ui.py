@@ -117,7 +117,7 @@ def test_the_answered_summary_pairs_each_question_with_its_answers(lab_page: Lab
     for row in rows:
         assert abs(row["qTop"] - row["aTop"]) < 4, rows  # side by side
         assert row["qRight"] <= row["aLeft"], rows  # the question first
-    for above, below in zip(rows, rows[1:]):
+    for above, below in zip(rows, rows[1:], strict=False):
         assert below["qTop"] >= above["qBottom"], rows  # one row per question, in order
     # The questions are short: each fits on one line beside its answers.
     assert [row["qLines"] for row in rows] == [1, 1, 1], rows
