@@ -388,3 +388,41 @@ def test_a_tag_previews_and_its_click_runs_python_that_fills_the_composer(lab_pa
     tag.click()
     expect(box).to_have_value("More about Apollo (p1)")
     expect(box).to_be_focused()
+
+
+def test_a_sent_file_shows_as_a_pill_beside_an_image(lab_page: LabPage):
+    # JupyterLab's `.jp-ThemedContainer button { border-radius }` outranks a single class:
+    # the file chip (a button that downloads it) was a 2 px box as tall as the thumbnail,
+    # and a code block's Copy button square.
+    image = png(96, 64, (76, 120, 168))
+    lab_page.write_notebook(
+        "sent_files.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(ComposerServer('Got them:\\n\\n```\\nx = 1\\n```'),\n"
+            "    attachments={'accept': {'image/*': [], 'text/*': ['.txt']}})\nchat",
+            f"await chat.send('Both', attachments=[('notes.txt', b'hi'), ('plot.png', {image!r})])",
+        ],
+    )
+    lab_page.open("sent_files.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    thumbnail = root.locator(".ckw-user .ckw-message-image")
+    # The image is a chip too until its bytes have come from the kernel.
+    expect(thumbnail.locator("img")).to_be_visible()
+    chip = root.locator(".ckw-user .ckw-message-file")
+    expect(chip).to_have_text("notes.txt")
+    lab_page.screenshot("composer-sent-files-light", root)
+
+    shape = chip.evaluate(
+        "el => ({radius: getComputedStyle(el).borderRadius, height: el.offsetHeight})"
+    )
+    assert shape["radius"] == "999px", shape
+    box, beside = chip.bounding_box(), thumbnail.bounding_box()
+    assert box is not None and beside is not None
+    assert shape["height"] < 40 < beside["height"], (shape, beside)  # a chip, not a tile
+    # The answer's code block keeps its rounded Copy button too.
+    copy = root.get_by_role("button", name="Copy code")
+    assert copy.evaluate("el => getComputedStyle(el).borderRadius") == "6px"
+    # Centred on the thumbnail's middle.
+    middle = beside["y"] + beside["height"] / 2
+    assert abs(box["y"] + box["height"] / 2 - middle) < 2, (box, beside)
