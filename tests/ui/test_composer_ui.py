@@ -426,3 +426,40 @@ def test_a_sent_file_shows_as_a_pill_beside_an_image(lab_page: LabPage):
     # Centred on the thumbnail's middle.
     middle = beside["y"] + beside["height"] / 2
     assert abs(box["y"] + box["height"] / 2 - middle) < 2, (box, beside)
+
+
+def test_a_narrow_composer_with_pickers_gives_the_text_its_own_line(lab_page: LabPage):
+    # At 360 px the paperclip, the tool picker and its chip, the model picker and Send left
+    # the text 50 px: it wrapped after every few letters.
+    lab_page.write_notebook(
+        "narrow.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(ComposerServer('Ok.'), width='360px',\n"
+            + "    attachments={'accept': {'text/*': ['.txt']}},\n"
+            + "    tools=[{'id': 'search', 'label': 'Search the docs', 'short_label': 'Search',\n"
+            + "            'icon': 'search'}],\n"
+            + "    models=[{'id': 'small', 'label': 'Small', 'default': True},\n"
+            + "            {'id': 'large', 'label': 'Large'}])\nchat"
+        ],
+    )
+    lab_page.open("narrow.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    root.get_by_role("button", name="Tools").click()
+    root.get_by_role("menuitemradio", name="Search the docs").click()
+    expect(root.locator(".ckw-tool-chip")).to_contain_text("Search")
+    composer(lab_page).fill("Compare the regions")
+    lab_page.screenshot("composer-narrow-light", root)
+
+    form = root.locator(".ckw-composer").bounding_box()
+    text = composer(lab_page).bounding_box()
+    send = root.get_by_role("button", name="Send message").bounding_box()
+    model = root.get_by_role("button", name="Model: Small").bounding_box()
+    assert form is not None and text is not None and send is not None and model is not None
+    assert text["width"] > form["width"] * 0.8, (text, form)  # the whole width for the text
+    assert composer(lab_page).evaluate("el => el.scrollHeight <= el.clientHeight + 1")  # 1 line
+    # The controls are on a row below it, Send at the right end, inside the composer.
+    assert send["y"] >= text["y"] + text["height"] - 1, (send, text)
+    assert send["x"] + send["width"] <= form["x"] + form["width"], (send, form)
+    assert send["x"] > model["x"] and send["x"] > form["x"] + form["width"] * 0.7, send
