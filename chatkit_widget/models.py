@@ -100,6 +100,8 @@ class OfflineModel(Model):
 
     - a tool result (``function_call_output``) → a short summary: a JSON block for
       structured results, the text in quotes for plain strings;
+    - a tool forced by ``model_settings.tool_choice`` (the composer's tool picker) → a
+      call of that tool, arguments derived from the whole message as below;
     - else the last user message. If it names one of the available function tools (the
       exact tool name, or the name with ``_``/``-`` read as spaces, as a whole word;
       the earliest mention wins) it calls that tool. Required arguments are derived:
@@ -129,7 +131,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        item = _reply(input, tools)
+        item = _reply(input, tools, model_settings.tool_choice)
         return ModelResponse(output=[item], usage=Usage(requests=1), response_id=_new_id("resp"))
 
     async def stream_response(
@@ -146,7 +148,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        item = _reply(input, tools)
+        item = _reply(input, tools, model_settings.tool_choice)
         # ScriptedModel streams a whole text part as one delta; a demo should show real
         # token-by-token streaming, so the Responses events are built here.
         events = _EventSequence()
@@ -227,9 +229,10 @@ def _new_id(prefix: str) -> str:
 
 
 def _reply(
-    input: str | list[TResponseInputItem], tools: list[Tool]
+    input: str | list[TResponseInputItem], tools: list[Tool], tool_choice: Any = None
 ) -> ResponseOutputMessage | ResponseFunctionToolCall:
-    """What the offline model answers to ``input`` (a message or a function call)."""
+    """What the offline model answers to ``input`` (a message or a function call).
+    ``tool_choice`` naming a function tool (the composer's tool picker) forces that tool."""
     items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
     last = items[-1] if items else {}
     if _get(last, "type") == "function_call_output":
@@ -237,7 +240,8 @@ def _reply(
 
     text = _last_user_text(items)
     function_tools = [t for t in tools if isinstance(t, FunctionTool)]
-    called = _named_tool(text, function_tools)
+    forced = next((t for t in function_tools if t.name == _chosen_tool(tool_choice)), None)
+    called = (forced, text) if forced is not None else _named_tool(text, function_tools)
     if called is not None:
         tool, rest = called
         arguments = _derive_arguments(tool.params_json_schema, text, rest)
@@ -250,6 +254,14 @@ def _reply(
             status="completed",
         )
     return _message(_echo(text, function_tools, _last_user_message(items)[1]))
+
+
+def _chosen_tool(tool_choice: Any) -> str | None:
+    """The tool name in ``ModelSettings.tool_choice`` ("auto"/"required"/"none" name none)."""
+    name = getattr(tool_choice, "name", tool_choice)
+    if not isinstance(name, str) or name in ("auto", "required", "none"):
+        return None
+    return name
 
 
 def _message(text: str) -> ResponseOutputMessage:

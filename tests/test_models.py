@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from agents import (
     Agent,
+    ModelSettings,
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     RunConfig,
@@ -180,6 +181,39 @@ async def test_offline_model_calls_a_tool_named_in_the_message_with_derived_argu
     await run_streamed(agent, "get_weather Paris for 3 days")
 
     assert calls == [{"city": "Paris for 3 days", "days": 3}]
+
+
+async def test_offline_model_calls_the_tool_the_composer_forced_without_its_name():
+    # The tool picker forces a tool (tool_choice) for a message that need not name it:
+    # "Oslo" with the weather tool chosen calls it, then the reply summarises the result.
+    calls: list[dict[str, Any]] = []
+    agent = Agent(
+        name="A",
+        model=OfflineModel(),
+        tools=[weather_tool(calls)],
+        model_settings=ModelSettings(tool_choice="get_weather"),
+    )
+
+    _, final = await run_streamed(agent, "Oslo in 2 days")
+
+    assert calls == [{"city": "Oslo in 2 days", "days": 2}]
+    assert final.startswith("The tool `get_weather` returned")
+
+
+async def test_offline_model_forced_through_the_chat_by_the_tool_picker():
+    # The whole path: chat.send(tool_choice=...) as the composer's tool picker sends it.
+    from chatkit_widget import ChatKitWidget
+
+    calls: list[dict[str, Any]] = []
+    chat = ChatKitWidget.from_agent(
+        Agent(name="A", model=OfflineModel(), tools=[weather_tool(calls)]),
+        tools=[{"id": "get_weather", "label": "Weather"}],
+    )
+
+    turn = await chat.send("Why that?", tool_choice="get_weather")
+
+    assert calls == [{"city": "Why that", "days": 0}]
+    assert turn.text.startswith("The tool `get_weather` returned")
 
 
 async def test_offline_model_recognises_a_tool_name_written_with_spaces():
