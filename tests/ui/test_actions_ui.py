@@ -3,6 +3,7 @@ in a real JupyterLab, handled by a real ChatKitServer (``action_servers.WidgetSe
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -194,6 +195,39 @@ def test_widget_buttons_keep_their_shape_in_jupyterlab(lab_page: LabPage):
     lab_page.screenshot("actions-card-shape-light", card)
     assert radii and set(radii) == {"10px"}, radii  # widgets.css .ckw-w-button
     assert rows and set(rows) == {"0px"}, rows  # square rows inside the list's frame
+
+
+def test_a_list_row_focused_by_keyboard_shows_its_whole_focus_ring(lab_page: LabPage):
+    # The list clips its rows (overflow: hidden, rounded frame): a ring drawn outside the
+    # row lost its left and right sides.
+    widget_notebook(lab_page, "ring.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    like = card.get_by_role("button", name="Like (0)")
+    expect(like).to_be_visible()
+    like.focus()
+    lab_page.page.keyboard.press("Tab")
+    row = card.locator(".ckw-w-list-item").first
+    expect(row).to_be_focused()
+    lab_page.page.mouse.move(0, 0)
+    path = lab_page.screenshot("actions-list-focus-light", row)
+
+    from PIL import Image
+
+    ring = row.evaluate("el => getComputedStyle(el).outlineColor")
+    want = tuple(int(v) for v in re.findall(r"\d+", ring)[:3])
+    image = Image.open(path).convert("RGB")
+    middle = image.height // 2
+
+    def near(pixel: tuple[int, int, int]) -> bool:
+        return sum(abs(a - b) for a, b in zip(pixel, want, strict=True)) < 60
+
+    # Each side of the row's own box shows the ring's colour.
+    assert near(image.getpixel((1, middle))), image.getpixel((1, middle))
+    assert near(image.getpixel((image.width - 2, middle))), image.getpixel(
+        (image.width - 2, middle)
+    )
 
 
 def test_a_list_row_with_a_client_handler_changes_another_widget(lab_page: LabPage):
