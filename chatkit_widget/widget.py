@@ -24,8 +24,10 @@ from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .keyframes import Keyframes
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .options import check_options, document_options, unknown_attribute
+from .saved_output import SavedTranscript
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -199,11 +201,18 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
             on_commit=self._commit,
         )
         self._actions = Actions(self._client)
+        # Hosts that take up view messages only between cells (marimo) get keyframes.
+        self._keyframes = Keyframes(self._client, self._send_to_views)
+        self._hooks.add("response_start", self._keyframes.response_started)
+        self._hooks.add("response_end", self._keyframes.response_ended)
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
-        self._display_id: str | None = None
-        self._views_attached = False
+        self._saved = SavedTranscript(
+            f"chatkit-transcript-{self.model_id}",
+            self._fallback_markdown,
+            lambda: self.is_responding,
+        )
         self._initial_load: asyncio.Task[None] | None = None
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
@@ -483,8 +492,9 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
         return await self._client.load_older()
 
     def to_markdown(self) -> str:
-        """The active thread as Markdown."""
-        return to_markdown(self._client.state.thread, self.items)
+        """The active thread as Markdown (safe to render as trusted HTML): messages,
+        tool calls, widgets, workflows, attachments and sources in readable form."""
+        return to_markdown(self._client.state.thread, self.items, default_title=self.title)
 
     # -- Python handlers (ChatKit.js names in snake_case) ---------------------------------
 
@@ -726,7 +736,6 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
         try:
             match message:
                 case protocol.Sync():
-                    self._views_attached = True
                     self._transport.snapshot(client.view_state())
                 case protocol.Send():
                     self._send_from_view(message)
@@ -879,46 +888,45 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
         # the widgets frontend) get the conversation as Markdown; Jupyter frontends prefer
         # the widget view. JupyterLab renders this Markdown as trusted HTML: to_markdown()
         # makes every piece of model and server text inert (transcript.py).
+        if self._keyframes.enabled:
+            # marimo sends a model's state once, when the widget is made, and calls this when
+            # it first displays it: a view starts from that state and follows keyframes only
+            # from its last item on (keyframes.py), so bring the committed thread up to date.
+            self._transcript_stale = False
+            self._transcript = self._client.state.items_json(finished_only=True)
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):
-            data["text/markdown"] = (
-                self.to_markdown()
-                if self._client.state.items
-                else "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
-                "the chat, run the cell (a saved notebook shows its widgets only once trusted: "
-                "Trust Notebook in the command palette); if it still shows, the widgets "
-                "frontend is missing: run `pip install jupyterlab_widgets anywidget` in the "
-                "environment that runs Jupyter, then reload the page.*"
-            )
+            data["text/markdown"] = self._fallback_markdown()
         return bundle
 
+    def _fallback_markdown(self) -> str:
+        if self._client.state.items:
+            return self.to_markdown()
+        return (
+            "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
+            "the chat, run the cell (a saved notebook shows its widgets only once trusted: "
+            "Trust Notebook in the command palette); if it still shows, the widgets "
+            "frontend is missing: run `pip install jupyterlab_widgets anywidget` in the "
+            "environment that runs Jupyter, then reload the page.*"
+        )
+
     def _ipython_display_(self) -> None:
-        # Displayed with a display id, so the Markdown fallback can follow the thread
-        # (_refresh_display): a saved notebook then holds the conversation at save time.
+        # Two outputs: the view, and the Markdown transcript in an output of its own that
+        # follows the thread (saved_output.py), so a saved notebook holds the conversation
+        # at save time without the live view being re-created by display updates.
         from IPython.display import display
 
-        data, metadata = _split_bundle(self._repr_mimebundle_())
+        data, metadata = _split_bundle(super()._repr_mimebundle_())
         if data is None:
             return
-        if self._display_id is None:
-            self._display_id = f"chatkit-{self.model_id}"
-        display(data, raw=True, metadata=metadata, display_id=self._display_id)
+        display(data, raw=True, metadata=metadata)
+        self._saved.display()
 
     def _refresh_display(self) -> None:
-        """Update the displayed outputs of this chat (once per response end or thread
-        switch, never per token), so the Markdown fallback follows the thread. Only while
-        no view has attached: JupyterLab re-creates a live widget view on every display
-        update, and a frontend that shows views saves them with their widget state
-        (``_transcript``). Headless runs (nbconvert, nbval, papermill) and frontends without
-        the widgets extension get the conversation as it is when the notebook is saved."""
-        if self._display_id is None or self._views_attached:
-            return
-        from IPython.display import update_display
-
-        data, metadata = _split_bundle(self._repr_mimebundle_())
-        if data is not None:
-            update_display(data, raw=True, metadata=metadata, display_id=self._display_id)
+        """Bring the displayed transcript up to date (after a response, a thread switch;
+        never per token)."""
+        self._saved.changed()
 
 
 def _split_bundle(bundle: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, snapshotState, unmountAll, user } from "./fixtures";
 
 afterEach(() => {
+  // preact schedules effects after a frame: run what a test left pending, or the queue
+  // stays blocked for the next test.
+  if (vi.isFakeTimers()) vi.runOnlyPendingTimers();
   unmountAll();
   vi.useRealTimers();
 });
@@ -39,5 +42,36 @@ describe("a kernel busy with a cell", () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(busyNotice(el)).toBeUndefined();
     expect(area.disabled).toBe(false);
+  });
+
+  it("says Stop waits for the running cell while the reply it stops goes on, and clears when it ends", async () => {
+    vi.useFakeTimers();
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState({ responding: true, stream_options: { allow_cancel: true } }) });
+    await vi.advanceTimersByTimeAsync(10);
+    const stop = el.querySelector("button[aria-label='Stop']") as HTMLButtonElement;
+    stop.click();
+    expect(model.sent).toContainEqual({ type: "cancel" });
+    // The cell's reply streams on (marimo delivers it), the cancel waits for the cell.
+    for (let seq = 1; seq <= 4; seq++) {
+      model.receive({ type: "batch", seq, events: [{ type: "thread.item.done", item: user(`u${seq}`, "x") }] });
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(busyNotice(el)?.textContent).toContain("Stop waits for it");
+
+    model.receive({ type: "batch", seq: 5, events: [{ type: "widget.response_end" }] });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(busyNotice(el)).toBeUndefined();
+  });
+
+  it("says nothing when Stop ends the reply at once", async () => {
+    vi.useFakeTimers();
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState({ responding: true, stream_options: { allow_cancel: true } }) });
+    await vi.advanceTimersByTimeAsync(10);
+    (el.querySelector("button[aria-label='Stop']") as HTMLButtonElement).click();
+    model.receive({ type: "batch", seq: 1, events: [{ type: "widget.response_end" }] });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(busyNotice(el)).toBeUndefined();
   });
 });
