@@ -241,7 +241,11 @@ def _reply(
     text = _last_user_text(items)
     function_tools = [t for t in tools if isinstance(t, FunctionTool)]
     forced = next((t for t in function_tools if t.name == _chosen_tool(tool_choice)), None)
-    called = (forced, text) if forced is not None else _named_tool(text, function_tools)
+    if forced is not None:
+        # Its arguments from the text after its name if the message names it, else all of it.
+        called = _named_tool(text, [forced]) or (forced, text)
+    else:
+        called = _named_tool(text, function_tools)
     if called is not None:
         tool, rest = called
         arguments = _derive_arguments(tool.params_json_schema, text, rest)

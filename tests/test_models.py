@@ -199,6 +199,10 @@ async def test_offline_model_calls_the_tool_the_composer_forced_without_its_name
     assert calls == [{"city": "Oslo in 2 days", "days": 2}]
     assert final.startswith("The tool `get_weather` returned")
 
+    # A message that names the forced tool too gives it the text after the name, as always.
+    await run_streamed(agent, "get weather Lima")
+    assert calls[-1] == {"city": "Lima", "days": 0}
+
 
 async def test_offline_model_forced_through_the_chat_by_the_tool_picker():
     # The whole path: chat.send(tool_choice=...) as the composer's tool picker sends it.
