@@ -241,6 +241,7 @@ def _reply(
     text = _last_user_text(items)
     function_tools = [t for t in tools if isinstance(t, FunctionTool)]
     forced = next((t for t in function_tools if t.name == _chosen_tool(tool_choice)), None)
+    called: tuple[FunctionTool, str] | None
     if forced is not None:
         # Its arguments from the text after its name if the message names it, else all of it.
         called = _named_tool(text, [forced]) or (forced, text)
