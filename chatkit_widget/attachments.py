@@ -14,6 +14,7 @@ import io
 import mimetypes
 import os
 import pathlib
+import shutil
 import threading
 import urllib.request
 import uuid
@@ -121,6 +122,38 @@ class LocalAttachmentStore(AttachmentStore[Any]):
             self._written[attachment_id] = self._written.get(attachment_id, 0) + len(data)
             return self._written[attachment_id]
 
+    def adopt(self, attachment_id: str, file: io.BufferedReader, path: str) -> None:
+        """Take a whole upload at once: ``file`` (open, at its start) holds exactly the
+        announced bytes. In memory they are read straight into the attachment's buffer (no
+        second copy); on disk the file is moved into the store when it can be (else
+        copied). The caller removes ``path`` afterwards if it is still there."""
+        with self._lock:
+            expected = self._expected.get(attachment_id)
+            if expected is None:
+                raise NotFoundError(f"attachment {attachment_id!r} is not being uploaded")
+            if self._written.get(attachment_id):
+                raise ValueError(f"attachment {attachment_id!r} already has bytes")
+            if self.directory is None:
+                read_exactly(file, memoryview(self._blobs[attachment_id]))
+            else:
+                self._move_in(file, path, self._file(attachment_id))
+            self._written[attachment_id] = expected
+
+    @staticmethod
+    def _move_in(file: io.BufferedReader, path: str, target: pathlib.Path) -> None:
+        before = os.fstat(file.fileno())
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system: copy
+            with target.open("wb") as out:
+                shutil.copyfileobj(file, out, CHUNK_SIZE)
+            return
+        moved = os.stat(target)
+        if (moved.st_dev, moved.st_ino) != (before.st_dev, before.st_ino):
+            # The name was pointed at another file after it was opened: take nothing.
+            target.unlink(missing_ok=True)
+            raise ValueError("the uploaded file changed while it was adopted")
+
     def complete(self, attachment_id: str) -> bool:
         """All announced bytes have arrived."""
         with self._lock:
@@ -222,6 +255,17 @@ class AttachmentLimits:
                     f"{upload.name} ({upload.mime_type}) is not an accepted type "
                     f"(accepted: {', '.join(self.accept or {})})"
                 )
+
+
+def read_exactly(file: io.BufferedReader, target: memoryview) -> None:
+    filled = 0
+    while filled < len(target):
+        n = file.readinto(target[filled:])
+        if not n:
+            raise ValueError(f"the uploaded file ended after {filled} bytes")
+        filled += n
+    if file.read(1):
+        raise ValueError("the uploaded file is longer than announced")
 
 
 def _human(size: int) -> str:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +34,8 @@ from chatkit.types import (
 )
 from pydantic import TypeAdapter
 
+from chatkit_widget_uploads import FILE_ID, uploads_dir
+
 from .attachments import (
     AttachmentLimits,
     LocalAttachmentStore,
@@ -38,6 +43,7 @@ from .attachments import (
     as_uploads,
     guess_type,
     http_upload,
+    read_exactly,
 )
 from .client import ChatKitClient
 from .limits import clip
@@ -298,6 +304,45 @@ class ComposerBackend:
         self._http_received[attachment_id] += len(data)
         return self._http_received[attachment_id]
 
+    async def adopt(self, file_id: str, name: str, size: int, mime_type: str) -> Attachment | None:
+        """A whole file the Jupyter server wrote for the view (``chatkit_widget_uploads``)
+        becomes an attachment; ``None`` when this kernel cannot see it (the kernel runs
+        elsewhere), so the view sends the bytes over the comm instead. The file is gone
+        afterwards either way."""
+        if not FILE_ID.fullmatch(file_id):
+            raise ValueError(f"not an upload id: {clip(repr(file_id))}")
+        path = os.path.join(uploads_dir(), file_id)
+        try:
+            # O_NOFOLLOW: the name must be the server's file, not a link to another one.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # a link (ELOOP), a folder, no permission
+            raise ValueError(f"cannot open the uploaded file: {exc.strerror}") from exc
+        try:
+            with os.fdopen(fd, "rb") as file:
+                found = os.fstat(file.fileno())
+                if not stat.S_ISREG(found.st_mode) or found.st_size != size:
+                    raise ValueError(
+                        f"the uploaded file has {found.st_size} bytes, not the {size} announced"
+                    )
+                attachment = await self.create(name, size, mime_type)
+                try:
+                    store = self._store()
+                    if isinstance(store, LocalAttachmentStore):
+                        store.adopt(attachment.id, file, path)
+                    else:
+                        read_exactly(file, memoryview(self._http_pending[attachment.id]))
+                        self._http_received[attachment.id] = size
+                    await self.finish(attachment.id)
+                except BaseException:
+                    await self.delete(attachment.id)  # nothing half-uploaded stays
+                    raise
+                return attachment
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
     async def finish(self, attachment_id: str) -> None:
         """All bytes are in: check them, or send them to the store's upload URL."""
         store = self._store()
@@ -406,6 +451,7 @@ COMPOSER_METHODS = frozenset(
     {
         "attachment_create",
         "upload_chunk",
+        "upload_file",
         "attachment_delete",
         "attachment_bytes",
         "tag_search",
@@ -456,6 +502,20 @@ async def answer_composer(
             if created is not None:
                 result["attachment"] = created.model_dump(mode="json", exclude_none=True)
             return result, None
+        case "upload_file":
+            adopted = await composer.adopt(
+                str(params["file_id"]),
+                str(params["name"]),
+                int(params["size"]),
+                str(params.get("mime_type") or ""),
+            )
+            if adopted is None:
+                return {"found": False}, None
+            return {
+                "found": True,
+                "received": int(params["size"]),
+                "attachment": adopted.model_dump(mode="json", exclude_none=True),
+            }, None
         case "attachment_delete":
             await composer.delete(str(params["attachment_id"]))
             return None, None

@@ -198,6 +198,14 @@ export interface RequestMethods {
       | { upload_id: string; offset: number; final: boolean; name?: string; size?: number; mime_type?: string };
     result: { received: number; attachment?: import("./chatkit").Attachment };
   };
+  /**
+   * Adopt a file the Jupyter server wrote for this view (chatkit_widget_uploads): its
+   * bytes become a new attachment. `found: false` when the kernel cannot see the file.
+   */
+  upload_file: {
+    params: { file_id: string; name: string; size: number; mime_type: string };
+    result: { found: boolean; received?: number; attachment?: import("./chatkit").Attachment };
+  };
   attachment_delete: { params: { attachment_id: string }; result: unknown };
   /** The bytes come back as the reply's first buffer. */
   attachment_bytes: { params: { attachment_id: string }; result: { mime_type: string; name: string } };

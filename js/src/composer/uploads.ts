@@ -3,6 +3,7 @@
 
 import type { Attachment } from "../chatkit";
 import type { Store } from "../store";
+import { uploadOverHttp } from "./httpUpload";
 import type { AttachmentOptions } from "./options";
 
 /** Bytes per upload message: far under the websocket's message limit. */
@@ -67,11 +68,19 @@ export function checkFiles(files: FileLike[], already: number, options: Attachme
 }
 
 /**
- * Send a file to the kernel: every chunk goes at once (a window of them in flight); the
+ * Send a file to the kernel: over HTTP when the Jupyter server offers its upload endpoint
+ * (httpUpload.ts), else as comm buffers (`uploadChunks`).
+ */
+export async function uploadFile(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+  return (await uploadOverHttp(store, file, onProgress)) ?? uploadChunks(store, file, onProgress);
+}
+
+/**
+ * Send a file to the kernel as comm buffers: every chunk goes at once (a window of them in flight); the
  * first carries the metadata and the kernel creates the attachment from it, so no chunk
  * waits for `attachments.create`'s answer. `onProgress` gets 0..1.
  */
-export async function uploadFile(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+export async function uploadChunks(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
   const upload_id = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
   const inFlight: Promise<unknown>[] = [];
   let attachment: Attachment | undefined;

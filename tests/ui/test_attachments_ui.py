@@ -1,0 +1,152 @@
+"""Attachment bytes over HTTP (issue 12, Performance): the Jupyter server's upload
+endpoint (``chatkit_widget_uploads``) in a real JupyterLab, and the view's choice between
+it and comm buffers in Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from .conftest import Lab, LabPage, chat_root, type_and_send
+
+SETUP = """
+from servers import ComposerServer
+from chatkit_widget import ChatKitWidget
+chat = ChatKitWidget(ComposerServer('Got them.'), attachments={'max_size': 4_000_000})
+chat
+"""
+ENDPOINT = "/chatkit-widget/uploads"
+
+
+def uploads_dir(lab: Lab) -> Path:
+    # running_lab gives the server (and so its kernels) this runtime dir.
+    return lab.root.parent / "JUPYTER_RUNTIME_DIR" / "chatkit-widget-uploads"
+
+
+def post(lab: Lab, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"{lab.url}{ENDPOINT}", data=body, method="POST", headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def test_the_endpoint_takes_a_body_only_from_an_authorized_user(lab: Lab):
+    token = {"Authorization": f"token {lab.token}"}
+    before = set(os.listdir(uploads_dir(lab))) if uploads_dir(lab).exists() else set()
+    assert post(lab, b"abc", {})[0] == 403
+    assert post(lab, b"abc", {"Authorization": "token wrong"})[0] == 403
+    status, reply = post(lab, b"hello", token)
+    assert status == 200 and reply["size"] == 5
+    path = uploads_dir(lab) / reply["id"]
+    assert path.read_bytes() == b"hello"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert set(os.listdir(uploads_dir(lab))) - before == {reply["id"]}
+
+    delete = urllib.request.Request(
+        f"{lab.url}{ENDPOINT}/{reply['id']}", method="DELETE", headers=token
+    )
+    with urllib.request.urlopen(delete, timeout=10) as response:
+        assert response.status == 204
+    assert not path.exists()
+
+
+def test_the_endpoint_refuses_a_body_over_its_limit_before_reading_it(lab: Lab):
+    url = urllib.parse.urlsplit(lab.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.putrequest("POST", ENDPOINT)
+    connection.putheader("Authorization", f"token {lab.token}")
+    connection.putheader("Content-Length", str(2 << 30))
+    connection.endheaders()  # no body follows: the answer comes without it
+    response = connection.getresponse()
+    assert response.status == 413
+    connection.close()
+
+
+def attach(lab_page: LabPage, path: Path) -> None:
+    root = chat_root(lab_page)
+    done = root.locator(".ckw-attachment--done").count()
+    with lab_page.page.expect_file_chooser() as chooser:
+        root.get_by_role("button", name="Attach files").click()
+    chooser.value.set_files(str(path))
+    expect(root.locator(".ckw-attachment--done")).to_have_count(done + 1, timeout=30_000)
+
+
+def uploads_seen(requests: list[tuple[str, str]]) -> list[str]:
+    return [method for method, url in requests if ENDPOINT in url]
+
+
+def received(lab_page: LabPage) -> list[tuple[str, str]]:
+    out = lab_page.execute(
+        "import hashlib\n"
+        "print([(a.name, hashlib.sha256(chat.server.attachment_store.read(a.id)).hexdigest())"
+        " for a in chat.server.inputs[-1].attachments])"
+    )
+    return eval(out)  # noqa: S307 (our own kernel's repr)
+
+
+def test_files_go_over_http_and_over_the_comm_when_the_kernel_cannot_see_them(
+    lab_page: LabPage, tmp_path: Path
+):
+    requests: list[tuple[str, str]] = []
+    lab_page.page.on("request", lambda r: requests.append((r.method, r.url)))
+    lab_page.write_notebook("http-upload.ipynb", [SETUP])
+    lab_page.open("http-upload.ipynb")
+    lab_page.run_all()
+    first, second = tmp_path / "first.bin", tmp_path / "second.bin"
+    first.write_bytes(os.urandom(3_000_000))
+    second.write_bytes(os.urandom(2_000_000))
+
+    attach(lab_page, first)
+    assert uploads_seen(requests) == ["GET", "POST"]
+    assert os.listdir(uploads_dir(lab_page.lab)) == []  # the kernel adopted the file
+
+    # As if the kernel ran on another machine: it no longer sees the server's files.
+    lab_page.execute("import os; os.environ['JUPYTER_RUNTIME_DIR'] = '/nonexistent/elsewhere'")
+    attach(lab_page, second)
+    # The file was posted, the kernel did not find it, the view dropped it on the server
+    # and sent the bytes over the comm instead.
+    assert uploads_seen(requests) == ["GET", "POST", "POST", "DELETE"]
+
+    type_and_send(lab_page, "two files")
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
+    assert received(lab_page) == [
+        ("first.bin", hashlib.sha256(first.read_bytes()).hexdigest()),
+        ("second.bin", hashlib.sha256(second.read_bytes()).hexdigest()),
+    ]
+    assert os.listdir(uploads_dir(lab_page.lab)) == []
+    # Later files skip the HTTP attempt for this kernel.
+    attach(lab_page, first)
+    assert uploads_seen(requests) == ["GET", "POST", "POST", "DELETE"]
+
+
+def test_without_the_server_endpoint_files_go_over_the_comm(lab_page: LabPage, tmp_path: Path):
+    """As in Voilà or marimo, which have no upload endpoint."""
+    requests: list[tuple[str, str]] = []
+    lab_page.page.on("request", lambda r: requests.append((r.method, r.url)))
+    lab_page.write_notebook("comm-upload.ipynb", [SETUP])
+    lab_page.open("comm-upload.ipynb")
+    lab_page.run_all()
+    # What the view reads the server's address from; a page without it has no endpoint.
+    lab_page.page.evaluate("() => document.getElementById('jupyter-config-data').remove()")
+    data = tmp_path / "data.bin"
+    data.write_bytes(os.urandom(1_500_000))
+    attach(lab_page, data)
+    type_and_send(lab_page, "one file")
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
+    assert received(lab_page) == [("data.bin", hashlib.sha256(data.read_bytes()).hexdigest())]
+    assert uploads_seen(requests) == []
