@@ -122,6 +122,13 @@ class LocalAttachmentStore(AttachmentStore[Any]):
             self._written[attachment_id] = self._written.get(attachment_id, 0) + len(data)
             return self._written[attachment_id]
 
+    def awaiting(self, attachment_id: str) -> int | None:
+        """The announced size of an attachment created here that has no bytes yet."""
+        with self._lock:
+            if self._written.get(attachment_id, 1):
+                return None
+            return self._expected.get(attachment_id)
+
     def adopt(self, attachment_id: str, file: io.BufferedReader, path: str) -> None:
         """Take a whole upload at once: ``file`` (open, at its start) holds exactly the
         announced bytes. In memory they are read straight into the attachment's buffer (no

@@ -6,11 +6,12 @@ ten times as long as the same bytes in one HTTP request, because the browser pus
 websocket frames through its network process in small pieces (benchmarks/
 bench_attachments.py measures both). The bytes stay binary either way.
 
-How: the view POSTs the file to ``{base_url}chatkit-widget/uploads``; the server streams
-the body to a file named by a random id in ``uploads_dir()`` and answers with the id; the
-view then asks the kernel (a comm request, ``upload_file``) to adopt that file into the
-attachment store. A kernel on another machine (or a server without this extension:
-Voilà, marimo) finds no file, and the view falls back to comm buffers.
+How: the view picks a random id and, at the same time, PUTs the file to
+``{base_url}chatkit-widget/uploads/<id>`` (the server streams the body to
+``uploads_dir()/<id>``, renamed there once whole) and asks the kernel (a comm request,
+``upload_file``) to create the attachment and adopt that file as soon as it appears. A
+kernel that does not see the server's marker file (it runs on another machine), or a
+page whose server lacks this extension (Voilà, marimo), gets the bytes as comm buffers.
 
 Kept apart from ``chatkit_widget`` so the server imports neither the widget nor the
 Agents SDK (``import chatkit_widget`` takes over a second).
@@ -22,10 +23,14 @@ import os
 import re
 from typing import Any
 
-__all__ = ["FILE_ID", "uploads_dir"]
+__all__ = ["FILE_ID", "MARKER", "MARKER_PREFIX", "uploads_dir"]
 
-# Ids the server makes (secrets.token_hex(16)); the kernel adopts nothing else.
+# Upload ids (a view's random 32 hex digits); the server writes and the kernel adopts
+# nothing else.
 FILE_ID = re.compile(r"[0-9a-f]{32}")
+# The server's marker file: its presence tells a kernel it sees the server's files.
+MARKER_PREFIX = "server-"
+MARKER = re.compile(MARKER_PREFIX + r"[0-9a-f]{32}")
 
 
 def uploads_dir() -> str:

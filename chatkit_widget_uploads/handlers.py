@@ -1,9 +1,15 @@
-"""The upload endpoint: ``POST {base_url}chatkit-widget/uploads`` (the file as the raw
-body) → ``{"id": ..., "size": ...}``; ``DELETE .../uploads/<id>`` drops an upload no
-kernel adopted; ``GET .../uploads`` tells a view the endpoint exists."""
+"""The upload endpoint, under ``{base_url}chatkit-widget/uploads``:
+
+- ``GET``: this server's marker, ``{"marker": id}``: a file of that name in
+  ``uploads_dir()`` lets a kernel tell that it sees the server's files;
+- ``PUT /<id>`` (the file as the raw body; ``id``: 32 hex digits the view chose) →
+  ``{"size": n}``, the file written as ``uploads_dir()/<id>`` once whole;
+- ``DELETE /<id>``: drop an upload no kernel adopted.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -14,27 +20,29 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import FILE_ID, uploads_dir
+from . import FILE_ID, MARKER_PREFIX, uploads_dir
 
-# Bodies past this are refused while they stream (the chat's own max_size, checked by
-# the kernel when it adopts the file, is usually far lower).
+# Bodies past this are refused before they are read (the chat's own max_size, checked by
+# the kernel, is usually far lower).
 MAX_BYTES = 1 << 30
 # Uploads no kernel adopted (a kernel elsewhere, a closed page) are swept after this.
 STALE_SECONDS = 3600
+# One per server process; refreshed on every request, so a sweep never takes it.
+MARKER = MARKER_PREFIX + secrets.token_hex(16)
 
 
-def _sweep(directory: str) -> None:
+def _prepare_dir() -> str:
+    directory = uploads_dir()
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     cutoff = time.time() - STALE_SECONDS
-    try:
-        entries = list(os.scandir(directory))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        try:
+    for entry in list(os.scandir(directory)):
+        with contextlib.suppress(OSError):
             if entry.stat(follow_symlinks=False).st_mtime < cutoff:
                 os.unlink(entry.path)
-        except OSError:
-            pass
+    marker = os.path.join(directory, MARKER)
+    with open(marker, "a"):
+        os.utime(marker)
+    return directory
 
 
 @web.stream_request_body
@@ -50,24 +58,28 @@ class UploadsHandler(APIHandler):
         # Authentication and the XSRF check happen here, before any byte of the body is
         # read: an unauthorized request never reaches the disk.
         await super().prepare()
-        if self.request.method != "POST":
+        if self.request.method != "PUT":
             return
         user = self.current_user
         if user is None or not self.authorizer.is_authorized(self, user, "write", "contents"):
             raise web.HTTPError(403)
+        file_id = self.path_args[0] if self.path_args else ""
+        if not FILE_ID.fullmatch(file_id):
+            raise web.HTTPError(404)
         length = self.request.headers.get("Content-Length")
         if length is None or not length.isdigit() or int(length) > MAX_BYTES:
             raise web.HTTPError(413, f"give a Content-Length of at most {MAX_BYTES} bytes")
         self.request.connection.set_max_body_size(int(length))  # type: ignore[union-attr]
-        directory = uploads_dir()
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        _sweep(directory)
-        self.file_id = secrets.token_hex(16)
-        self._path = os.path.join(directory, self.file_id)
-        # Written under a temporary name: the kernel only ever sees a whole file.
-        fd = os.open(
-            self._path + ".part", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600
-        )
+        self._path = os.path.join(_prepare_dir(), file_id)
+        if os.path.lexists(self._path):
+            raise web.HTTPError(409, "that upload id is taken")
+        # Written under a temporary name: a kernel only ever sees a whole file.
+        try:
+            fd = os.open(
+                self._path + ".part", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600
+            )
+        except FileExistsError:
+            raise web.HTTPError(409, "that upload id is taken") from None
         self._file = os.fdopen(fd, "wb")
 
     def data_received(self, chunk: bytes) -> None:
@@ -87,22 +99,21 @@ class UploadsHandler(APIHandler):
             self._file.close()
             self._file = None
             if self._path is not None:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(self._path + ".part")
-                except FileNotFoundError:
-                    pass
 
     @web.authenticated
-    def get(self) -> None:
-        self.finish(json.dumps({"max_bytes": MAX_BYTES}))
+    def get(self, file_id: str = "") -> None:
+        _prepare_dir()
+        self.finish(json.dumps({"marker": MARKER, "max_bytes": MAX_BYTES}))
 
     @web.authenticated
-    def post(self) -> None:
+    def put(self, file_id: str = "") -> None:
         assert self._file is not None and self._path is not None
         self._file.close()
         self._file = None
         os.replace(self._path + ".part", self._path)
-        self.finish(json.dumps({"id": self.file_id, "size": self._received}))
+        self.finish(json.dumps({"size": self._received}))
 
     @web.authenticated
     def delete(self, file_id: str = "") -> None:
@@ -110,10 +121,8 @@ class UploadsHandler(APIHandler):
             raise web.HTTPError(403)
         if not FILE_ID.fullmatch(file_id):
             raise web.HTTPError(404)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(uploads_dir(), file_id))
-        except FileNotFoundError:
-            pass
         self.set_status(204)
         self.finish()
 

@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import json
 import os
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,9 +33,9 @@ def uploads_dir(lab: Lab) -> Path:
     return lab.root.parent / "JUPYTER_RUNTIME_DIR" / "chatkit-widget-uploads"
 
 
-def post(lab: Lab, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+def put(lab: Lab, file_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
     request = urllib.request.Request(
-        f"{lab.url}{ENDPOINT}", data=body, method="POST", headers=headers
+        f"{lab.url}{ENDPOINT}/{file_id}", data=body, method="PUT", headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -45,18 +46,24 @@ def post(lab: Lab, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
 
 def test_the_endpoint_takes_a_body_only_from_an_authorized_user(lab: Lab):
     token = {"Authorization": f"token {lab.token}"}
-    before = set(os.listdir(uploads_dir(lab))) if uploads_dir(lab).exists() else set()
-    assert post(lab, b"abc", {})[0] == 403
-    assert post(lab, b"abc", {"Authorization": "token wrong"})[0] == 403
-    status, reply = post(lab, b"hello", token)
-    assert status == 200 and reply["size"] == 5
-    path = uploads_dir(lab) / reply["id"]
+    file_id = secrets.token_hex(16)
+    assert put(lab, file_id, b"abc", {})[0] == 403
+    assert put(lab, file_id, b"abc", {"Authorization": "token wrong"})[0] == 403
+    assert put(lab, "../../x" + "0" * 25, b"abc", token)[0] == 404
+    assert not (uploads_dir(lab) / file_id).exists()
+    status, reply = put(lab, file_id, b"hello", token)
+    assert status == 200 and reply == {"size": 5}
+    path = uploads_dir(lab) / file_id
     assert path.read_bytes() == b"hello"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert set(os.listdir(uploads_dir(lab))) - before == {reply["id"]}
+    assert put(lab, file_id, b"other", token)[0] == 409  # an id is written once
+    assert path.read_bytes() == b"hello"
+    # The marker that tells a kernel it sees these files.
+    marker = lab.api("GET", ENDPOINT)["marker"]
+    assert (uploads_dir(lab) / marker).is_file()
 
     delete = urllib.request.Request(
-        f"{lab.url}{ENDPOINT}/{reply['id']}", method="DELETE", headers=token
+        f"{lab.url}{ENDPOINT}/{file_id}", method="DELETE", headers=token
     )
     with urllib.request.urlopen(delete, timeout=10) as response:
         assert response.status == 204
@@ -66,7 +73,7 @@ def test_the_endpoint_takes_a_body_only_from_an_authorized_user(lab: Lab):
 def test_the_endpoint_refuses_a_body_over_its_limit_before_reading_it(lab: Lab):
     url = urllib.parse.urlsplit(lab.url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    connection.putrequest("POST", ENDPOINT)
+    connection.putrequest("PUT", f"{ENDPOINT}/{secrets.token_hex(16)}")
     connection.putheader("Authorization", f"token {lab.token}")
     connection.putheader("Content-Length", str(2 << 30))
     connection.endheaders()  # no body follows: the answer comes without it
@@ -86,6 +93,11 @@ def attach(lab_page: LabPage, path: Path) -> None:
 
 def uploads_seen(requests: list[tuple[str, str]]) -> list[str]:
     return [method for method, url in requests if ENDPOINT in url]
+
+
+def leftovers(lab: Lab) -> list[str]:
+    """Uploads in the server's folder (its marker aside)."""
+    return [n for n in os.listdir(uploads_dir(lab)) if not n.startswith("server-")]
 
 
 def received(lab_page: LabPage) -> list[tuple[str, str]]:
@@ -110,15 +122,15 @@ def test_files_go_over_http_and_over_the_comm_when_the_kernel_cannot_see_them(
     second.write_bytes(os.urandom(2_000_000))
 
     attach(lab_page, first)
-    assert uploads_seen(requests) == ["GET", "POST"]
-    assert os.listdir(uploads_dir(lab_page.lab)) == []  # the kernel adopted the file
+    assert uploads_seen(requests) == ["GET", "PUT"]
+    assert leftovers(lab_page.lab) == []  # the kernel adopted the file
 
     # As if the kernel ran on another machine: it no longer sees the server's files.
     lab_page.execute("import os; os.environ['JUPYTER_RUNTIME_DIR'] = '/nonexistent/elsewhere'")
     attach(lab_page, second)
-    # The file was posted, the kernel did not find it, the view dropped it on the server
-    # and sent the bytes over the comm instead.
-    assert uploads_seen(requests) == ["GET", "POST", "POST", "DELETE"]
+    # The PUT started, the kernel said at once that it cannot see the server's files, the
+    # view stopped and dropped the file there and sent the bytes over the comm instead.
+    assert uploads_seen(requests) == ["GET", "PUT", "PUT", "DELETE"]
 
     type_and_send(lab_page, "two files")
     root = chat_root(lab_page)
@@ -127,10 +139,10 @@ def test_files_go_over_http_and_over_the_comm_when_the_kernel_cannot_see_them(
         ("first.bin", hashlib.sha256(first.read_bytes()).hexdigest()),
         ("second.bin", hashlib.sha256(second.read_bytes()).hexdigest()),
     ]
-    assert os.listdir(uploads_dir(lab_page.lab)) == []
+    assert leftovers(lab_page.lab) == []
     # Later files skip the HTTP attempt for this kernel.
     attach(lab_page, first)
-    assert uploads_seen(requests) == ["GET", "POST", "POST", "DELETE"]
+    assert uploads_seen(requests) == ["GET", "PUT", "PUT", "DELETE"]
 
 
 def test_without_the_server_endpoint_files_go_over_the_comm(lab_page: LabPage, tmp_path: Path):

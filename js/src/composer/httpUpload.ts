@@ -1,6 +1,6 @@
 // The fast path for attachment bytes: one plain HTTP request to the Jupyter server's
 // upload endpoint (the `chatkit_widget_uploads` server extension), then a small comm
-// request that lets the kernel adopt the file the server wrote.
+// request that lets the kernel adopt the file the server wrote (uploads.ts runs it).
 //
 // Why: Chromium pushes websocket frames through its network process in small pieces, so
 // 10 MB as comm buffers takes ~10× as long as the same bytes as one request body (a
@@ -8,13 +8,14 @@
 // Where the endpoint is missing (Voilà, marimo, a server without the extension) or the
 // kernel cannot see the server's files (a remote kernel), uploads use comm buffers.
 
-import type { Attachment } from "../chatkit";
 import { perfOff } from "../perf";
 import type { Store } from "../store";
 
-interface Endpoint {
+export interface Endpoint {
   url: string;
   headers: Record<string, string>;
+  /** The server's marker file: a kernel that sees it sees the server's uploads. */
+  marker: string;
 }
 
 /** The endpoint of this page's server, looked up once per page; null when there is none. */
@@ -50,15 +51,34 @@ function lookUp(): Promise<Endpoint | null> {
   if (xsrf) headers["X-XSRFToken"] = xsrf;
   const url = new URL(`${base}chatkit-widget/uploads`, window.location.href).href;
   return fetch(url, { headers, credentials: "same-origin" })
-    .then((response) => (response.ok ? { url, headers } : null))
+    .then((response) => (response.ok ? response.json() : null))
+    .then((reply: { marker?: unknown } | null) => (typeof reply?.marker === "string" ? { url, headers, marker: reply.marker } : null))
     .catch(() => null);
 }
 
-function postFile(target: Endpoint, file: Blob, onProgress: (fraction: number) => void): Promise<{ id: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    // XMLHttpRequest rather than fetch: it reports upload progress.
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", target.url);
+/** The endpoint to upload to, or null: none on this page, or the kernel cannot see its files. */
+export async function uploadEndpoint(store: Store): Promise<Endpoint | null> {
+  if (remoteKernels.has(store) || perfOff("http-upload")) return null;
+  endpoint ??= lookUp();
+  return endpoint;
+}
+
+/** A random upload id: 32 hex digits, as the server and kernel expect. */
+export function newFileId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface Putting {
+  /** Resolves once the server holds the whole file; rejects when the request failed. */
+  done: Promise<void>;
+  abort(): void;
+}
+
+export function putFile(target: Endpoint, fileId: string, file: Blob, onProgress: (fraction: number) => void): Putting {
+  // XMLHttpRequest rather than fetch: it reports upload progress, and it can be aborted.
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<void>((resolve, reject) => {
+    xhr.open("PUT", `${target.url}/${fileId}`);
     xhr.withCredentials = true;
     for (const [name, value] of Object.entries(target.headers)) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
@@ -67,59 +87,33 @@ function postFile(target: Endpoint, file: Blob, onProgress: (fraction: number) =
     };
     xhr.onload = () => {
       try {
-        const reply = JSON.parse(xhr.responseText) as { id?: unknown; size?: unknown };
-        if (xhr.status === 200 && typeof reply.id === "string" && reply.size === file.size) {
-          resolve({ id: reply.id, size: reply.size });
+        const reply = JSON.parse(xhr.responseText) as { size?: unknown };
+        if (xhr.status === 200 && reply.size === file.size) {
+          resolve();
           return;
         }
       } catch {
-        // fall through
+        // not the endpoint's answer
       }
+      // A server that refuses once (a proxy, a policy) refuses again: use the comm.
+      endpoint = Promise.resolve(null);
       reject(new Error(`the server did not take the file (HTTP ${xhr.status})`));
     };
     xhr.onerror = () => reject(new Error("the upload request failed"));
+    xhr.onabort = () => reject(new Error("the upload was stopped"));
     xhr.send(file);
   });
+  return { done, abort: () => xhr.abort() };
 }
 
-function discard(target: Endpoint, id: string): void {
-  void fetch(`${target.url}/${id}`, { method: "DELETE", headers: target.headers, credentials: "same-origin" }).catch(
+/** This kernel does not see the server's files: later uploads go over the comm. */
+export function markRemote(store: Store): void {
+  remoteKernels.add(store);
+}
+
+/** Drop a file on the server that no kernel will adopt. */
+export function discard(target: Endpoint, fileId: string): void {
+  void fetch(`${target.url}/${fileId}`, { method: "DELETE", headers: target.headers, credentials: "same-origin" }).catch(
     () => undefined,
   );
-}
-
-/**
- * Upload `file` through the server's endpoint; null when this page or kernel cannot (the
- * caller then sends comm buffers). Errors from the kernel (too large, a refused type)
- * are thrown: the comm path would meet the same ones.
- */
-export async function uploadOverHttp(
-  store: Store,
-  file: File,
-  onProgress: (fraction: number) => void,
-): Promise<Attachment | null> {
-  if (remoteKernels.has(store) || perfOff("http-upload")) return null;
-  endpoint ??= lookUp();
-  const target = await endpoint;
-  if (!target) return null;
-  let sent: { id: string; size: number };
-  try {
-    // The last step (the kernel adopting the file) is the remaining bit of progress.
-    sent = await postFile(target, file, (fraction) => onProgress(fraction * 0.95));
-  } catch {
-    return null;
-  }
-  const reply = await store.request("upload_file", {
-    file_id: sent.id,
-    name: file.name,
-    size: file.size,
-    mime_type: file.type || "",
-  });
-  if (!reply.found || !reply.attachment) {
-    remoteKernels.add(store);
-    discard(target, sent.id);
-    return null;
-  }
-  onProgress(1);
-  return reply.attachment;
 }
