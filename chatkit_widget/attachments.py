@@ -341,11 +341,14 @@ def as_upload(source: Any) -> Upload:
         return Upload(name or "figure.png", "image/png", len(data), data=data)
     if hasattr(source, "to_image") and hasattr(source, "to_plotly_json"):  # plotly Figure
         try:
+            # kaleido (the [plotly] extra) drives a Chrome or Chromium it finds on PATH.
             data = source.to_image(format="png")
         except Exception as exc:  # kaleido missing, or it found no browser
+            reason = " ".join(str(exc).split())
             raise ValueError(
-                f"cannot render the plotly figure as PNG ({exc}); install kaleido, or "
-                "attach a matplotlib figure or the figure's data instead"
+                f"cannot render the plotly figure as PNG ({reason}); install kaleido "
+                "(pip install 'chatkit-widget[plotly]') and Chrome or Chromium, or attach a "
+                "matplotlib figure or the figure's data instead"
             ) from exc
         return Upload(name or "figure.png", "image/png", len(data), data=data)
     raise ValueError(
