@@ -162,3 +162,37 @@ def test_without_the_server_endpoint_files_go_over_the_comm(lab_page: LabPage, t
     expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
     assert received(lab_page) == [("data.bin", hashlib.sha256(data.read_bytes()).hexdigest())]
     assert uploads_seen(requests) == []
+
+
+def test_a_cookie_signed_in_page_uploads_with_its_xsrf_token(lab_page: LabPage, tmp_path: Path):
+    """As behind a login page (JupyterHub, a password): no token in the page, only the
+    login cookie, so the PUT must carry the XSRF token as JupyterLab's requests do."""
+    requests: list[tuple[str, str]] = []
+    lab_page.page.on("request", lambda r: requests.append((r.method, r.url)))
+    lab_page.write_notebook("cookie-upload.ipynb", [SETUP])
+    lab_page.open("cookie-upload.ipynb")
+    lab_page.run_all()
+    lab_page.page.evaluate(
+        """() => {
+            const script = document.getElementById('jupyter-config-data');
+            const config = JSON.parse(script.textContent);
+            delete config.token;
+            script.textContent = JSON.stringify(config);
+        }"""
+    )
+    # Without the XSRF header the same cookie gets nothing written.
+    status = lab_page.page.evaluate(
+        """url => fetch(url, { method: "PUT", body: "x", credentials: "same-origin" })
+            .then((r) => r.status)""",
+        f"{lab_page.lab.url}{ENDPOINT}/{secrets.token_hex(16)}",
+    )
+    assert status == 403
+    data = tmp_path / "signed.bin"
+    data.write_bytes(os.urandom(500_000))
+    attach(lab_page, data)
+    assert uploads_seen(requests)[-2:] == ["GET", "PUT"]
+    type_and_send(lab_page, "signed in")
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
+    assert received(lab_page) == [("signed.bin", hashlib.sha256(data.read_bytes()).hexdigest())]
+    assert leftovers(lab_page.lab) == []
