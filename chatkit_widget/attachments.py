@@ -369,30 +369,40 @@ def as_uploads(sources: Iterable[Any] | None) -> list[Upload]:
     return [as_upload(source) for source in sources]
 
 
-def http_upload(attachment: Attachment, data: bytes) -> None:
+def http_upload(attachment: Attachment, data: bytes | bytearray | memoryview) -> None:
     """Follow ``upload_descriptor`` as ChatKit.js does: the file as multipart form field
-    ``file`` (POST) or as the raw body (PUT). Blocking: run it in a thread."""
+    ``file`` (POST) or as the raw body (PUT). Blocking: run it in a thread. The body is
+    sent in pieces of ``data`` itself, never joined into a second copy."""
     descriptor = attachment.upload_descriptor
     assert descriptor is not None
     headers = dict(descriptor.headers)
+    view = memoryview(data)
     if descriptor.method == "POST":
         boundary = uuid.uuid4().hex
-        body = b"".join(
-            [
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                f'filename="{attachment.name}"\r\nContent-Type: {attachment.mime_type}'
-                "\r\n\r\n".encode(),
-                data,
-                f"\r\n--{boundary}--\r\n".encode(),
-            ]
-        )
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{attachment.name}"\r\nContent-Type: {attachment.mime_type}'
+            "\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        parts: list[bytes | memoryview] = [head, *_pieces(view), tail]
         headers.setdefault("Content-Type", f"multipart/form-data; boundary={boundary}")
     else:
-        body = data
+        parts = list(_pieces(view))
         headers.setdefault("Content-Type", attachment.mime_type)
+    # An iterable body needs its length given, or urllib sends it chunked.
+    headers["Content-Length"] = str(sum(len(part) for part in parts))
     request = urllib.request.Request(
-        str(descriptor.url), data=body, method=descriptor.method, headers=headers
+        str(descriptor.url),
+        data=parts,  # type: ignore[arg-type]  # urllib sends any buffers
+        method=descriptor.method,
+        headers=headers,
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         if response.status >= 300:
             raise ValueError(f"upload of {attachment.name} failed: HTTP {response.status}")
+
+
+def _pieces(view: memoryview) -> Iterator[memoryview]:
+    for start in range(0, len(view), CHUNK_SIZE):
+        yield view[start : start + CHUNK_SIZE]

@@ -423,7 +423,7 @@ class ComposerBackend:
         if received != len(data):
             raise ValueError(f"attachment {attachment_id!r} is incomplete")
         try:
-            await asyncio.to_thread(http_upload, attachment, bytes(data))
+            await asyncio.to_thread(http_upload, attachment, data)
         except Exception as exc:
             raise ValueError(f"could not upload {attachment.name}: {exc}") from exc
 
