@@ -196,3 +196,29 @@ def test_a_cookie_signed_in_page_uploads_with_its_xsrf_token(lab_page: LabPage, 
     expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
     assert received(lab_page) == [("signed.bin", hashlib.sha256(data.read_bytes()).hexdigest())]
     assert leftovers(lab_page.lab) == []
+
+
+def test_a_failed_put_falls_back_to_the_comm_and_nothing_is_left(lab_page: LabPage, tmp_path: Path):
+    lab_page.write_notebook("failed-put.ipynb", [SETUP])
+    lab_page.open("failed-put.ipynb")
+    lab_page.run_all()
+    # The network drops the upload request (a proxy, a lost connection).
+    lab_page.page.route(
+        f"**{ENDPOINT}/*",
+        lambda route: route.abort() if route.request.method == "PUT" else route.continue_(),
+    )
+    data = tmp_path / "dropped.bin"
+    data.write_bytes(os.urandom(1_000_000))
+    attach(lab_page, data)
+    type_and_send(lab_page, "one file")
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-assistant").last).to_contain_text("Got them.", timeout=20_000)
+    assert received(lab_page) == [("dropped.bin", hashlib.sha256(data.read_bytes()).hexdigest())]
+    # The kernel stopped waiting and dropped the attachment it had made for the PUT.
+    assert (
+        lab_page.execute(
+            "print(len(chat.server.attachment_store._blobs), chat._composer._waiting)"
+        ).strip()
+        == "1 {}"
+    )
+    assert leftovers(lab_page.lab) == []
