@@ -1,10 +1,10 @@
 // The fast path for attachment bytes: one plain HTTP request to the Jupyter server's
-// upload endpoint (the `chatkit_widget_uploads` server extension), then a small comm
-// request that lets the kernel adopt the file the server wrote (uploads.ts runs it).
+// upload endpoint (the `chatkit_widget_uploads` server extension), while a small comm
+// request has the kernel adopt the file the server writes (uploads.ts runs both).
 //
 // Why: Chromium pushes websocket frames through its network process in small pieces, so
-// 10 MB as comm buffers takes ~10× as long as the same bytes as one request body (a
-// File body is handed to the network process whole). bench_attachments.py measures both.
+// 10 MB as comm buffers takes several times as long as the same bytes as one request body
+// (a File body is handed to the network process whole). bench_attachments.py measures both.
 // Where the endpoint is missing (Voilà, marimo, a server without the extension) or the
 // kernel cannot see the server's files (a remote kernel), uploads use comm buffers.
 
@@ -20,7 +20,7 @@ export interface Endpoint {
 
 /** The endpoint of this page's server, looked up once per page; null when there is none. */
 let endpoint: Promise<Endpoint | null> | undefined;
-/** Kernels (by their store) that found no file the server wrote: they run elsewhere. */
+/** Kernels (by their store) that do not see the server's files: they run elsewhere. */
 const remoteKernels = new WeakSet<Store>();
 
 /** Lab and Notebook 7 put the server's base URL and token in the page. */
