@@ -78,8 +78,16 @@ export async function uploadFile(store: Store, file: File, onProgress: (fraction
   if (!target) return uploadChunks(store, file, onProgress);
   const started = performance.now();
   const fileId = newFileId();
-  // At once: the server takes the bytes while the kernel makes the attachment and waits
-  // for the file, so its answer follows the last byte by one message, not a round trip.
+  // At once: the kernel makes the attachment and waits for the file while the server
+  // takes the bytes, so its answer follows the last byte by one message, not a round
+  // trip. The small request goes first: behind the file it would wait its turn.
+  const asked = store.request("upload_file", {
+    file_id: fileId,
+    marker: target.marker,
+    name: file.name,
+    size: file.size,
+    mime_type: file.type || "",
+  });
   const putting = putFile(target, fileId, file, (fraction) => onProgress(fraction * 0.95));
   let stopped = false;
   let putFailed = false;
@@ -103,13 +111,7 @@ export async function uploadFile(store: Store, file: File, onProgress: (fraction
   };
   let reply: RequestMethods["upload_file"]["result"];
   try {
-    reply = await store.request("upload_file", {
-      file_id: fileId,
-      marker: target.marker,
-      name: file.name,
-      size: file.size,
-      mime_type: file.type || "",
-    });
+    reply = await asked;
   } catch (error) {
     if (putFailed) return uploadChunks(store, file, onProgress); // the kernel stopped waiting
     stop(); // refused (too large, a type outside accept): the bytes need not go on
