@@ -222,3 +222,37 @@ def test_a_failed_put_falls_back_to_the_comm_and_nothing_is_left(lab_page: LabPa
         == "1 {}"
     )
     assert leftovers(lab_page.lab) == []
+
+
+def test_a_kernel_that_refuses_the_file_stops_the_put_and_says_why(
+    lab_page: LabPage, tmp_path: Path
+):
+    """A server without attachment support: the view offers attachments (the option is
+    set) but the kernel refuses; the chip says why and nothing stays on the server."""
+    requests: list[tuple[str, str]] = []
+    lab_page.page.on("request", lambda r: requests.append((r.method, r.url)))
+    lab_page.write_notebook(
+        "refused-upload.ipynb",
+        [
+            "from servers import PacedServer\nfrom chatkit_widget import ChatKitWidget\n"
+            "chat = ChatKitWidget(PacedServer(), attachments=True)\nchat"
+        ],
+    )
+    lab_page.open("refused-upload.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    data = tmp_path / "refused.bin"
+    data.write_bytes(os.urandom(2_000_000))
+    with lab_page.page.expect_file_chooser() as chooser:
+        root.get_by_role("button", name="Attach files").click()
+    chooser.value.set_files(str(data))
+    chip = root.locator(".ckw-attachment--error")
+    expect(chip).to_contain_text("does not support attachments", timeout=30_000)
+    assert "PUT" in uploads_seen(requests)
+    # The PUT was stopped or its file dropped (the DELETE goes out as the chip turns):
+    # nothing is left for anyone to adopt.
+    for _ in range(50):
+        if leftovers(lab_page.lab) == []:
+            break
+        lab_page.page.wait_for_timeout(100)
+    assert leftovers(lab_page.lab) == []
