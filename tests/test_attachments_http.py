@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -276,3 +278,26 @@ async def test_an_adopted_attachment_is_sent_with_a_message() -> None:
     )
     await settle(0.2)
     assert [a.id for a in chat.items[0].attachments] == [attachment_id]  # type: ignore[union-attr]
+
+
+async def test_a_disk_store_on_another_file_system_copies_the_file_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime dir on tmpfs (/dev/shm), the store on the disk: no rename across them."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.fail("this test needs /dev/shm on another file system than the temp dir")
+    runtime = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+        Path(uploads_dir()).mkdir()
+        server = AttachingServer(tmp_path / "store")
+        chat = ChatKitWidget(server, attachments=True)
+        data = os.urandom(3 << 20)
+        attachment_id = await create(chat, "far.bin", len(data))
+        reply = await adopt(chat, attachment_id, server_file(data))
+        assert reply["ok"] and reply["result"] == {"found": True, "adopted": True}, reply
+        assert (tmp_path / "store" / attachment_id).read_bytes() == data
+        assert os.listdir(uploads_dir()) == []
+    finally:
+        shutil.rmtree(runtime)
