@@ -381,15 +381,15 @@ def http_upload(attachment: Attachment, data: bytes | bytearray | memoryview) ->
         boundary = uuid.uuid4().hex
         head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{attachment.name}"\r\nContent-Type: {attachment.mime_type}'
-            "\r\n\r\n"
+            f'filename="{_form_escape(attachment.name)}"\r\n'
+            f"Content-Type: {_form_escape(attachment.mime_type)}\r\n\r\n"
         ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
         parts: list[bytes | memoryview] = [head, *_pieces(view), tail]
         headers.setdefault("Content-Type", f"multipart/form-data; boundary={boundary}")
     else:
         parts = list(_pieces(view))
-        headers.setdefault("Content-Type", attachment.mime_type)
+        headers.setdefault("Content-Type", _form_escape(attachment.mime_type))
     # An iterable body needs its length given, or urllib sends it chunked.
     headers["Content-Length"] = str(sum(len(part) for part in parts))
     request = urllib.request.Request(
@@ -406,3 +406,9 @@ def http_upload(attachment: Attachment, data: bytes | bytearray | memoryview) ->
 def _pieces(view: memoryview) -> Iterator[memoryview]:
     for start in range(0, len(view), CHUNK_SIZE):
         yield view[start : start + CHUNK_SIZE]
+
+
+def _form_escape(value: str) -> str:
+    """A name or type inside the form's headers: quotes and line breaks escaped as
+    browsers' FormData does, so a file name cannot end the header or add one."""
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

@@ -130,6 +130,9 @@ class ChatKitClient:
         # clean-up: no end hook, no unlock, CancelledError instead of a Turn).
         self._cancel_requested = False
         self._running = False
+        # threads.create until the chat hears the new thread's id: a cancel waits for it,
+        # or the store would keep a thread nobody knows (see _forget_empty_new_thread).
+        self._creating = False
         self._on_thread = on_thread
         self._on_responding = on_responding
         self._on_commit = on_commit
@@ -214,9 +217,10 @@ class ChatKitClient:
                 # From inside the response (a hook, an effect handler): cancelling now
                 # would also cancel the task's return; interrupt its next await instead.
                 task.get_loop().call_soon(task.cancel)
-            elif self._running:
+            elif self._running and not self._creating:
                 # Interrupts the await in progress; _respond catches it. Before the task's
-                # first step, the flag alone stops it (see _respond).
+                # first step, the flag alone stops it (see _respond); during a thread's
+                # creation, _on_event honours it once the id is known.
                 task.cancel()
         return True
 
@@ -282,6 +286,7 @@ class ChatKitClient:
             )
         self._cancel_requested = False
         self._running = False
+        self._creating = isinstance(request, ThreadsCreateReq)
         self._task = asyncio.get_running_loop().create_task(self._respond(request))
         self._task.add_done_callback(self._task_done)
         # Set before the first event so a cell can lock widgets as soon as send() returns.
@@ -317,6 +322,8 @@ class ChatKitClient:
                 # A pending client tool call that will never be answered: close it.
                 await self._abandon_client_tool_call("cancelled by the user", turn)
                 await self._follow_store(turn)
+                if isinstance(request, ThreadsCreateReq):
+                    await self._forget_empty_new_thread()
             except asyncio.CancelledError:
                 _uncancel()  # a cancel from outside while closing it: the turn ends anyway
             except Exception:
@@ -336,11 +343,37 @@ class ChatKitClient:
                 None,
                 turn,
             )
+            if isinstance(request, ThreadsCreateReq):
+                try:
+                    await self._forget_empty_new_thread()
+                except Exception:
+                    logger.exception("could not delete the empty new thread")
         finally:
             self._end_response(turn)
         return turn
 
+    async def _forget_empty_new_thread(self) -> None:
+        """A new chat cancelled or failed before the user's message was stored: delete the
+        empty thread it created (it would sit in the history as an empty "New chat") and show
+        a new chat again."""
+        thread_id = self.state.thread_id
+        if thread_id is None or self.state.items:
+            return
+        page = await self.server.store.load_thread_items(thread_id, None, 1, "asc", self.context)
+        if page.data:
+            return
+        await self.request(ThreadsDeleteReq(params=ThreadDeleteParams(thread_id=thread_id)))
+        if self.last_error is not None and self.last_error.allow_retry:
+            # Nothing is left to retry from: the error stays shown, without a Retry that
+            # could only fail.
+            self.last_error = self.last_error.model_copy(update={"allow_retry": False})
+        self.state.reset(None, [], False)
+        self.transport.snapshot(self.view_state())
+        self._on_thread(None)
+        self.hooks.fire("thread_change", None)
+
     def _end_response(self, turn: Turn) -> None:
+        self._creating = False
         self._cancel_requested = False
         self._finish_pending(turn)
         turn.thread_id = self.state.thread_id
@@ -427,6 +460,10 @@ class ChatKitClient:
             self._on_thread(self.state.thread)
             if self.state.thread_id != previous_thread:
                 self.hooks.fire("thread_change", self.state.thread_id)
+        if self._creating and self.state.thread_id is not None:
+            self._creating = False
+            if self._cancel_requested and self._task is not None:
+                self._task.cancel()  # lands at the server's next await
 
     def _on_tool_error(self, error: ToolError, turn: Turn) -> None:
         # Logged with its traceback by the server; here it reaches the Turn and the views.

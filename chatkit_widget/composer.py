@@ -448,10 +448,13 @@ class ComposerBackend:
             raise ValueError(
                 f"too many attachments: {len(ids)} (at most {limits.max_count} per message)"
             )
-        if isinstance(store, LocalAttachmentStore):
-            for attachment_id in ids:
-                if not store.complete(attachment_id):
-                    raise ValueError(f"attachment {attachment_id!r} has not finished uploading")
+        for attachment_id in ids:
+            if isinstance(store, LocalAttachmentStore):
+                finished = store.complete(attachment_id)
+            else:  # its bytes still wait here for the upload URL
+                finished = attachment_id not in self._http_pending
+            if not finished:
+                raise ValueError(f"attachment {attachment_id!r} has not finished uploading")
 
     def sent(self, ids: list[str]) -> None:
         for attachment_id in ids:

@@ -5,7 +5,8 @@ documentation is the string right under it in the class body (an attribute docst
 as in lonboard): ``document_options`` copies it into the trait's ``help`` and lists every
 option, with its type and default, in the class docstring, so ``help(ChatKitWidget)``
 shows them. ``check_options`` turns a misspelled keyword into a ``TypeError`` with a
-suggestion instead of a silently ignored argument.
+suggestion instead of a silently ignored argument, and ``unknown_attribute`` does the same
+for an assignment after construction (``chat.placeholdr = ...``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,19 @@ def check_options(
         close = difflib.get_close_matches(name, [*known, *others], n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
         raise TypeError(f"{where}; {hint} (see help({cls.__name__}))")
+
+
+def unknown_attribute(cls: type[traitlets.HasTraits], base: type, name: str) -> AttributeError:
+    """The error for assigning ``name``, which ``cls`` does not have: after construction a
+    new public attribute is a misspelled option or hook, as an unknown keyword is."""
+    options = [*option_traits(cls, base), *WIDGET_OPTIONS]
+    public = [n for n in dir(cls) if not n.startswith("_") and n not in options]
+    close = difflib.get_close_matches(name, [*options, *public], n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(options)}"
+    return AttributeError(
+        f"{cls.__name__!r} object has no attribute {name!r}; {hint} (see help({cls.__name__}); "
+        f"to keep your own data on a chat, declare it in a subclass)"
+    )
 
 
 def document_options(cls: type[traitlets.HasTraits], intro: str) -> None:

@@ -159,7 +159,7 @@ def widget_text(widget: Any) -> str:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            for key in ("title", "value", "label", "text"):
+            for key in ("title", "value", "label", "text", "alt"):
                 if isinstance(node.get(key), str) and node[key].strip():
                     lines.append(node[key].strip())
             for key, child in node.items():
@@ -212,6 +212,20 @@ def _attachments(attachments: Iterable[Any]) -> list[str]:
     ]
 
 
+def _sources(sources: Iterable[Any]) -> str:
+    """An assistant message's annotation sources, each once: title and where it points
+    (a URL or file name as inline code: shown, never a live link)."""
+    seen: list[str] = []
+    for source in sources:
+        where = getattr(source, "url", None) or getattr(source, "filename", None)
+        text = markdown_inline(source.title, 200)
+        if isinstance(where, str) and where:
+            text += f" ({_inline_code(where[:MAX_VALUE_CHARS])})"
+        if text not in seen:
+            seen.append(text)
+    return "; ".join(seen)
+
+
 def _item(item: ThreadItem) -> str | None:
     match item:
         case UserMessageItem():
@@ -227,7 +241,9 @@ def _item(item: ThreadItem) -> str | None:
             parts.extend(_attachments(item.attachments))
             return "\n\n".join(parts)
         case AssistantMessageItem():
-            return "**Assistant:**\n\n" + markdown_text("".join(c.text for c in item.content))
+            text = "**Assistant:**\n\n" + markdown_text("".join(c.text for c in item.content))
+            sources = _sources(a.source for c in item.content for a in c.annotations)
+            return f"{text}\n\n*Sources:* {sources}" if sources else text
         case ClientToolCallItem():
             line = f"*Tool* {_value(item.name)} *({item.status})* {_value(item.arguments)}"
             if item.status == "completed":
@@ -241,15 +257,27 @@ def _item(item: ThreadItem) -> str | None:
         case TaskItem():
             return f"*Task: {_task(item.task)}*"
         case GeneratedImageItem():
-            return "*Generated image*"
+            # Where it is, as inert code (a live image could call out): data URLs unnamed.
+            url = item.image.url if item.image else ""
+            if not url or url.startswith("data:"):
+                return "*Generated image*"
+            return f"*Generated image:* {_inline_code(url[:MAX_VALUE_CHARS])}"
         case _:
             return None
 
 
-def to_markdown(thread: ThreadMetadata | None, items: list[ThreadItem]) -> str:
+def to_markdown(
+    thread: ThreadMetadata | None, items: list[ThreadItem], default_title: str | None = None
+) -> str:
     """The conversation as Markdown that is safe to render as trusted HTML: a heading,
-    then one section per item (messages, tool calls, widgets, workflows, attachments)."""
-    title = thread.title if thread and thread.title else ("Chat" if thread else "New chat")
+    then one section per item (messages, tool calls, widgets, workflows, attachments,
+    sources). ``default_title``: the heading when the thread has no title (the chat's
+    ``title`` option)."""
+    title = (
+        thread.title
+        if thread and thread.title
+        else default_title or ("Chat" if thread else "New chat")
+    )
     parts = [f"# {markdown_inline(title, 200)}"]
     for item in items:
         section = _item(item)

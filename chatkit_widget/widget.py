@@ -24,8 +24,10 @@ from .client import ChatBusyError, ChatKitClient
 from .composer import COMPOSER_METHODS, ComposerBackend, answer_composer
 from .dispatch import Dispatcher
 from .hooks import Hooks
+from .keyframes import Keyframes
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
-from .options import check_options, document_options
+from .options import check_options, document_options, unknown_attribute
+from .saved_output import SavedTranscript
 from .thread_state import dump_thread
 from .tools import ClientTool
 from .transcript import plain_text, to_markdown
@@ -45,7 +47,17 @@ export default { render({ el }) {
 """
 
 
-class ChatKitWidget(anywidget.AnyWidget):
+class _Constructed(type(anywidget.AnyWidget)):  # type: ignore[misc]
+    """Marks a chat constructed once the outermost ``__init__`` returns (a subclass's
+    included): from then on a new public attribute is a mistake (see ``__setattr__``)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        chat = super().__call__(*args, **kwargs)
+        chat._constructed = True
+        return chat
+
+
+class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
     """A ChatKit chat in a notebook cell, driven by ``server`` running in this kernel.
 
     ``server`` is any ``chatkit.server.ChatKitServer`` (unchanged); ``context`` is passed
@@ -123,6 +135,22 @@ class ChatKitWidget(anywidget.AnyWidget):
     # makes tags clickable and asks for previews only when Python answers.
     _entities = traitlets.Dict().tag(sync=True)
 
+    _constructed = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `chat.placeholdr = "x"` would silently add an attribute nothing reads: refuse it
+        # as the constructor refuses the keyword. Private names are the widget machinery's
+        # (traitlets, ipywidgets, ours), and anything the class or instance already has
+        # (options, state, methods, a subclass's own attributes) is assigned as usual.
+        if (
+            self._constructed
+            and not name.startswith("_")
+            and name not in self.__dict__
+            and not hasattr(type(self), name)
+        ):
+            raise unknown_attribute(type(self), ChatKitWidget, name)
+        super().__setattr__(name, value)
+
     def __init__(
         self,
         server: ChatKitServer[Any],
@@ -173,11 +201,18 @@ class ChatKitWidget(anywidget.AnyWidget):
             on_commit=self._commit,
         )
         self._actions = Actions(self._client)
+        # Hosts that take up view messages only between cells (marimo) get keyframes.
+        self._keyframes = Keyframes(self._client, self._send_to_views)
+        self._hooks.add("response_start", self._keyframes.response_started)
+        self._hooks.add("response_end", self._keyframes.response_ended)
         self._loop = _current_loop()
         self._loop_thread = threading.get_ident()
         self._opening_thread = False
-        self._display_id: str | None = None
-        self._views_attached = False
+        self._saved = SavedTranscript(
+            f"chatkit-transcript-{self.model_id}",
+            self._fallback_markdown,
+            lambda: self.is_responding,
+        )
         self._initial_load: asyncio.Task[None] | None = None
         self._deferred_load: Callable[[], Any] | None = None
         if initial_thread is not None:
@@ -398,7 +433,8 @@ class ChatKitWidget(anywidget.AnyWidget):
         """Stop the running response; returns whether one was running. Safe at any point
         of it: ``await chat.send(...)`` then returns a ``Turn`` with ``cancelled=True``,
         response start and end hooks fire in pairs and the chat unlocks. The SDK keeps the
-        partial text; a client tool call in progress is closed as cancelled."""
+        partial text; a client tool call in progress is closed as cancelled. A new chat
+        cancelled before its first message is stored leaves no empty thread behind."""
         return self._client.cancel()
 
     async def _await(self, task: asyncio.Task[Turn]) -> Turn:
@@ -456,8 +492,9 @@ class ChatKitWidget(anywidget.AnyWidget):
         return await self._client.load_older()
 
     def to_markdown(self) -> str:
-        """The active thread as Markdown."""
-        return to_markdown(self._client.state.thread, self.items)
+        """The active thread as Markdown (safe to render as trusted HTML): messages,
+        tool calls, widgets, workflows, attachments and sources in readable form."""
+        return to_markdown(self._client.state.thread, self.items, default_title=self.title)
 
     # -- Python handlers (ChatKit.js names in snake_case) ---------------------------------
 
@@ -699,7 +736,6 @@ class ChatKitWidget(anywidget.AnyWidget):
         try:
             match message:
                 case protocol.Sync():
-                    self._views_attached = True
                     self._transport.snapshot(client.view_state())
                 case protocol.Send():
                     self._send_from_view(message)
@@ -852,46 +888,45 @@ class ChatKitWidget(anywidget.AnyWidget):
         # the widgets frontend) get the conversation as Markdown; Jupyter frontends prefer
         # the widget view. JupyterLab renders this Markdown as trusted HTML: to_markdown()
         # makes every piece of model and server text inert (transcript.py).
+        if self._keyframes.enabled:
+            # marimo sends a model's state once, when the widget is made, and calls this when
+            # it first displays it: a view starts from that state and follows keyframes only
+            # from its last item on (keyframes.py), so bring the committed thread up to date.
+            self._transcript_stale = False
+            self._transcript = self._client.state.items_json(finished_only=True)
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict):
-            data["text/markdown"] = (
-                self.to_markdown()
-                if self._client.state.items
-                else "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
-                "the chat, run the cell (a saved notebook shows its widgets only once trusted: "
-                "Trust Notebook in the command palette); if it still shows, the widgets "
-                "frontend is missing: run `pip install jupyterlab_widgets anywidget` in the "
-                "environment that runs Jupyter, then reload the page.*"
-            )
+            data["text/markdown"] = self._fallback_markdown()
         return bundle
 
+    def _fallback_markdown(self) -> str:
+        if self._client.state.items:
+            return self.to_markdown()
+        return (
+            "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
+            "the chat, run the cell (a saved notebook shows its widgets only once trusted: "
+            "Trust Notebook in the command palette); if it still shows, the widgets "
+            "frontend is missing: run `pip install jupyterlab_widgets anywidget` in the "
+            "environment that runs Jupyter, then reload the page.*"
+        )
+
     def _ipython_display_(self) -> None:
-        # Displayed with a display id, so the Markdown fallback can follow the thread
-        # (_refresh_display): a saved notebook then holds the conversation at save time.
+        # Two outputs: the view, and the Markdown transcript in an output of its own that
+        # follows the thread (saved_output.py), so a saved notebook holds the conversation
+        # at save time without the live view being re-created by display updates.
         from IPython.display import display
 
-        data, metadata = _split_bundle(self._repr_mimebundle_())
+        data, metadata = _split_bundle(super()._repr_mimebundle_())
         if data is None:
             return
-        if self._display_id is None:
-            self._display_id = f"chatkit-{self.model_id}"
-        display(data, raw=True, metadata=metadata, display_id=self._display_id)
+        display(data, raw=True, metadata=metadata)
+        self._saved.display()
 
     def _refresh_display(self) -> None:
-        """Update the displayed outputs of this chat (once per response end or thread
-        switch, never per token), so the Markdown fallback follows the thread. Only while
-        no view has attached: JupyterLab re-creates a live widget view on every display
-        update, and a frontend that shows views saves them with their widget state
-        (``_transcript``). Headless runs (nbconvert, nbval, papermill) and frontends without
-        the widgets extension get the conversation as it is when the notebook is saved."""
-        if self._display_id is None or self._views_attached:
-            return
-        from IPython.display import update_display
-
-        data, metadata = _split_bundle(self._repr_mimebundle_())
-        if data is not None:
-            update_display(data, raw=True, metadata=metadata, display_id=self._display_id)
+        """Bring the displayed transcript up to date (after a response, a thread switch;
+        never per token)."""
+        self._saved.changed()
 
 
 def _split_bundle(bundle: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

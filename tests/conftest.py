@@ -17,7 +17,6 @@ from chatkit.server import ChatKitServer
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageContentPartTextDelta,
-    AssistantMessageItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
@@ -28,6 +27,8 @@ from chatkit.types import (
 from comm.base_comm import BaseComm
 
 from chatkit_widget import ChatKitWidget, MemoryStore
+
+from .ui.server_kit import assistant_item, said
 
 
 class RecordingComm(BaseComm):
@@ -53,6 +54,16 @@ class RecordingComm(BaseComm):
             data["content"]
             for msg_type, data, _ in self.published
             if msg_type == "comm_msg" and data.get("method") == "custom"
+        ]
+
+    def notices(self) -> list[dict[str, Any]]:
+        """The notices views were sent, in order."""
+        return [
+            event
+            for message in self.custom()
+            if message["type"] == "batch"
+            for event in message["events"]
+            if event["type"] == "notice"
         ]
 
     def wire_bytes(self) -> int:
@@ -128,15 +139,11 @@ class ScriptedServer(ChatKitServer[dict[str, Any]]):
         context: dict[str, Any],
     ) -> AsyncIterator[ThreadStreamEvent]:
         if input_user_message is not None:
-            self.seen.append("".join(getattr(c, "text", "") for c in input_user_message.content))
+            self.seen.append(said(input_user_message))
         for event in self.before(thread) if self.before else []:
             yield event
-        item = AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, context),
-            thread_id=thread.id,
-            created_at=input_user_message.created_at if input_user_message else thread.created_at,
-            content=[],
-        )
+        created = input_user_message.created_at if input_user_message else thread.created_at
+        item = assistant_item(self.store, thread, context, created_at=created)
         yield ThreadItemAddedEvent(item=item)
         text = ""
         for n, delta in enumerate(self.deltas):

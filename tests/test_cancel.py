@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from chatkit.types import (
     UserMessageItem,
 )
 
-from chatkit_widget import ChatKitWidget, MemoryStore
+from chatkit_widget import ChatKitWidget, MemoryStore, SQLiteStore
 from chatkit_widget.protocol import RESPONSE_END, RESPONSE_START
 
 from .conftest import ScriptedServer, comm_of, settle
@@ -154,6 +155,9 @@ async def test_cancel_at_each_early_loop_step_returns_a_cancelled_turn(steps: in
     assert turn.cancelled is cancelled
     assert fired == ["start", "end"]
     await assert_consistent(chat)
+    store = chat.server.store
+    for thread in (await store.load_threads(20, None, "desc", {})).data:  # none left empty
+        assert (await store.load_thread_items(thread.id, None, 1, "asc", {})).data
     assert (await chat.send("again")).ok
 
 
@@ -354,3 +358,110 @@ async def test_cancel_after_the_tool_answered_but_before_the_server_stored_it():
     [call] = [i for i in chat.items if isinstance(i, ClientToolCallItem)]
     assert call.output == {"answer": 42}  # the answer the tool gave is what is kept
     await assert_consistent(chat)
+
+
+class NetworkedSQLiteStore(SQLiteStore):
+    """A real SQLiteStore that awaits as a networked database does: the commit's round
+    trip after a thread is saved, and the round trip before an item is written."""
+
+    def __init__(self, path: Path, pause: float = 0.05) -> None:
+        super().__init__(path)
+        self.pause = pause
+        self.committing_thread = False
+
+    async def save_thread(self, thread, context):  # type: ignore[override]
+        await super().save_thread(thread, context)
+        self.committing_thread = True
+        try:
+            await asyncio.sleep(self.pause)
+        finally:
+            self.committing_thread = False
+
+    async def add_thread_item(self, thread_id, item, context):  # type: ignore[override]
+        await asyncio.sleep(self.pause)
+        await super().add_thread_item(thread_id, item, context)
+
+
+async def stored_threads(store: SQLiteStore) -> list[str]:
+    return [t.id for t in (await store.load_threads(20, None, "desc", {})).data]
+
+
+async def assert_no_thread_left_and_the_chat_is_new(
+    chat: ChatKitWidget, store: NetworkedSQLiteStore, turn: Any, changes: list[str | None]
+) -> None:
+    assert turn.cancelled is True and turn.thread_id is None
+    assert chat.thread_id is None and chat.items == []
+    assert await stored_threads(store) == []  # nothing empty in the history
+    assert await chat.threads() == []
+    assert changes in ([], [changes[0], None])  # told of the thread only if it lasted
+    await assert_consistent(chat)
+    # The next message starts a thread as in a new chat.
+    assert (await chat.send("again")).ok
+    [thread_id] = await stored_threads(store)
+    page = await store.load_thread_items(thread_id, None, 10, "asc", {})
+    assert [i.type for i in page.data] == ["user_message", "assistant_message"]
+
+
+async def test_cancel_while_a_new_thread_is_saved_leaves_no_empty_thread(tmp_path: Path):
+    store = NetworkedSQLiteStore(tmp_path / "chats.db")
+    chat = ChatKitWidget(ScriptedServer(store))
+    changes: list[str | None] = []
+    chat.on_thread_change(changes.append)
+    fired = watch(chat)
+    # The thread is in the file; the chat has not heard of it yet.
+    turn = await cancel_when(chat, lambda: store.committing_thread)
+    assert fired == ["start", "end"]
+    await assert_no_thread_left_and_the_chat_is_new(chat, store, turn, changes)
+
+
+async def test_cancel_after_a_new_thread_is_created_but_before_the_message_is_stored(
+    tmp_path: Path,
+):
+    store = NetworkedSQLiteStore(tmp_path / "chats.db")
+    chat = ChatKitWidget(ScriptedServer(store))
+    changes: list[str | None] = []
+    chat.on_thread_change(changes.append)
+    turn = await cancel_when(chat, lambda: chat.thread_id is not None)
+    assert changes[:1] and changes[0] is not None  # the chat had shown the new thread
+    await assert_no_thread_left_and_the_chat_is_new(chat, store, turn, changes)
+
+
+async def test_cancel_after_the_first_message_is_stored_keeps_the_new_thread(tmp_path: Path):
+    store = NetworkedSQLiteStore(tmp_path / "chats.db")
+    chat = ChatKitWidget(ScriptedServer(store, delay=0.05, deltas=["ab"] * 100))
+    turn = await cancel_when(
+        chat, lambda: any(isinstance(i, UserMessageItem) for i in chat.items), "keep me"
+    )
+    assert turn.cancelled is True and chat.thread_id is not None
+    assert await stored_threads(store) == [chat.thread_id]
+    await assert_consistent(chat)
+    assert [i.type for i in chat.items][:1] == ["user_message"]
+
+
+class FailingFirstItemStore(NetworkedSQLiteStore):
+    """A store whose first item write fails (a dropped connection, say)."""
+
+    failed = False
+
+    async def add_thread_item(self, thread_id, item, context):  # type: ignore[override]
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the database went away")
+        await super().add_thread_item(thread_id, item, context)
+
+
+async def test_a_new_chat_that_fails_before_its_message_is_stored_leaves_no_empty_thread(
+    tmp_path: Path,
+):
+    store = FailingFirstItemStore(tmp_path / "chats.db", pause=0)
+    chat = ChatKitWidget(ScriptedServer(store))
+    turn = await chat.send("hello")
+    assert turn.error is not None and "the database went away" in (turn.error.message or "")
+    assert chat.thread_id is None and await stored_threads(store) == []
+    errors = [
+        e for m in comm_of(chat).custom() if m["type"] == "snapshot" for e in [m["state"]["error"]]
+    ]
+    # The view still shows what went wrong, without a Retry (nothing is left to retry).
+    assert errors and errors[-1] is not None and errors[-1]["allow_retry"] is False
+    assert (await chat.send("again")).ok
+    assert len(await stored_threads(store)) == 1

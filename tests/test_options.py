@@ -100,3 +100,75 @@ def test_every_public_method_property_and_trait_has_a_docstring():
         if not (doc or "").strip():
             missing.append(name)
     assert missing == []
+
+
+# -- after construction: a misspelled attribute is the same mistake as a misspelled keyword
+
+
+@pytest.mark.parametrize(
+    ("wrong", "meant"),
+    [("placeholdr", "placeholder"), ("greting", "greeting"), ("on_efect", "on_effect")],
+)
+def test_assigning_a_misspelled_attribute_raises_with_a_suggestion(wrong: str, meant: str):
+    chat = ChatKitWidget(ScriptedServer())
+    with pytest.raises(
+        AttributeError, match=f"'ChatKitWidget' object has no attribute '{wrong}'"
+    ) as raised:
+        setattr(chat, wrong, "x")
+
+    assert f"did you mean '{meant}'?" in str(raised.value)
+    assert "help(ChatKitWidget)" in str(raised.value)
+    assert not hasattr(chat, wrong)
+    assert chat.placeholder == "Message the assistant" and chat.greeting == "How can I help?"
+
+
+def test_assigning_an_unknown_attribute_without_a_close_match_lists_the_options():
+    chat = ChatKitWidget(ScriptedServer())
+    with pytest.raises(AttributeError) as raised:
+        chat.colour_scheme = "blue"
+
+    message = str(raised.value)
+    assert "colour_scheme" in message and "greeting" in message and "placeholder" in message
+
+
+def test_options_state_and_ipywidgets_machinery_are_assigned_as_before():
+    chat = ChatKitWidget(ScriptedServer())
+    text = traitlets.HasTraits()
+    chat.placeholder, chat.greeting, chat.theme = "Ask", "Hi", "dark"
+    chat.layout.width = "50%"
+    chat.server, chat.context = ScriptedServer(), {"user": "me"}
+    seen: list[str] = []
+    chat.observe(lambda change: seen.append(change["new"]), "greeting")
+    with chat.hold_sync():
+        chat.greeting = "Hello"
+    chat._private_note = 1  # private names are the widget machinery's own
+    link = traitlets.link((chat, "title"), (chat, "disclaimer"))
+    chat.title = "Linked"
+    link.unlink()
+    assert (chat.placeholder, chat.theme, chat.layout.width) == ("Ask", "dark", "50%")
+    assert seen == ["Hello"] and chat.disclaimer == "Linked" and chat.context == {"user": "me"}
+    assert "application/vnd.jupyter.widget-view+json" in chat._repr_mimebundle_()[0]
+    del text
+    chat.close()
+    assert chat.comm is None
+
+
+def test_a_subclass_keeps_its_own_attributes_and_is_checked_the_same_way():
+    class TeamChat(ChatKitWidget):
+        team = traitlets.Unicode("data").tag(sync=True)
+        """The team this chat answers for."""
+        answered = 0
+
+        def __init__(self, server: ScriptedServer, **options: object) -> None:
+            super().__init__(server, **options)
+            self.audit_log: list[str] = []  # a new attribute while constructing
+
+    chat = TeamChat(ScriptedServer(), greeting="Hi team")
+    chat.team, chat.answered = "ops", 3
+    chat.audit_log.append("x")
+    chat.audit_log = []
+    assert (chat.team, chat.answered, chat.greeting) == ("ops", 3, "Hi team")
+    with pytest.raises(AttributeError, match="'TeamChat' object has no attribute 'teem'.*'team'"):
+        chat.teem = "sales"
+    with pytest.raises(TypeError, match="did you mean 'team'"):
+        TeamChat(ScriptedServer(), teem="sales")

@@ -7,6 +7,7 @@ CommonMark) — and still readable.
 
 from __future__ import annotations
 
+import asyncio
 import html as html_module
 import re
 from datetime import datetime
@@ -271,16 +272,26 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     return sent
 
 
-async def test_the_displayed_fallback_follows_the_thread_until_a_view_attaches(published):
+async def test_a_displayed_chat_keeps_its_transcript_in_an_output_of_its_own(published):
     from IPython.display import display
+
+    from chatkit_widget.saved_output import MARKER
 
     from .conftest import view_says
 
     chat = ChatKitWidget(ScriptedServer(deltas=["first <b>answer</b>"]))
     display(chat)
-    assert len(published) == 1 and not published[0]["update"]
-    display_id = published[0]["transient"]["display_id"]
-    assert "application/vnd.jupyter.widget-view+json" in published[0]["data"]
+    # Two outputs: the view without Markdown, and the transcript (it starts with the marker
+    # the view's CSS hides it by) under a display id of its own.
+    assert [p["update"] for p in published] == [False, False]
+    view, transcript = published[0], published[1]
+    assert "application/vnd.jupyter.widget-view+json" in view["data"]
+    assert "text/markdown" not in view["data"]
+    assert "display_id" not in view["transient"]
+    display_id = transcript["transient"]["display_id"]
+    assert list(transcript["data"]) == ["text/markdown"]
+    assert transcript["data"]["text/markdown"].startswith(MARKER + "\n")
+    assert "empty so far" in transcript["data"]["text/markdown"]
 
     await chat.send("one")  # e.g. nbconvert: no view ever attaches
     updates = [p for p in published if p["update"]]
@@ -288,7 +299,100 @@ async def test_the_displayed_fallback_follows_the_thread_until_a_view_attaches(p
     assert updates[0]["transient"]["display_id"] == display_id
     assert "first &lt;b>answer&lt;/b>" in updates[0]["data"]["text/markdown"]
 
-    # A live view re-renders on every display update: once one attached, leave it alone.
+    # With a view attached it goes on (only the widget's own output would re-create it).
     view_says(chat, {"type": "sync"})
+    chat._saved._last = float("-inf")  # past the one-update-per-second limit
     await chat.send("two")
+    updates = [p for p in published if p["update"]]
+    assert len(updates) == 2
+    assert updates[1]["transient"]["display_id"] == display_id
+    assert updates[1]["data"]["text/markdown"].count("first &lt;b>answer&lt;/b>") == 2
+
+
+async def test_the_transcript_output_is_not_updated_while_a_reply_streams(published):
+    from IPython.display import display
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["a", "b", "c", "d"], delay=0.05))
+    display(chat)
+    chat._saved._last = float("-inf")
+    task = asyncio.ensure_future(chat.send("one"))
+    await asyncio.sleep(0.12)
+    chat._refresh_display()  # e.g. a thread title arriving mid-stream
+    assert not [p for p in published if p["update"]]
+    await task
+    updates = [p for p in published if p["update"]]
+    assert len(updates) == 1 and "abcd" in updates[0]["data"]["text/markdown"]
+
+
+async def test_updates_in_a_burst_are_throttled_and_the_last_one_lands_when_the_cell_ends(
+    published,
+):
+    from IPython.display import display
+
+    from chatkit_widget import saved_output
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["x"]))
+    display(chat)
+    await chat.send("one")
+    await chat.send("two")  # within a second of the first update: held back
+    updates = [p for p in published if p["update"]]
+    assert len(updates) == 1 and "two" not in updates[0]["data"]["text/markdown"]
+    saved_output._flush_all()  # what IPython's post_execute runs when the cell ends
+    updates = [p for p in published if p["update"]]
+    assert len(updates) == 2 and "two" in updates[1]["data"]["text/markdown"]
+
+
+def test_to_markdown_names_a_reply_s_sources_without_live_links():
+    from chatkit.types import Annotation, FileSource, URLSource
+
+    item = AssistantMessageItem(
+        id="a",
+        thread_id="t",
+        created_at=NOW,
+        content=[
+            AssistantMessageContent(
+                text="See the docs.",
+                annotations=[
+                    Annotation(source=URLSource(title="The [docs]", url="javascript:alert(1)")),
+                    Annotation(source=URLSource(title="The [docs]", url="javascript:alert(1)")),
+                    Annotation(source=FileSource(title="Notes", filename="notes<b>.md")),
+                ],
+            )
+        ],
+    )
+    markdown = to_markdown(None, [item])
+    assert_inert(markdown)
+    shown = html_module.unescape(re.sub("<[^>]+>", "", str(mistune.html(markdown))))
+    assert "Sources: The [docs] (javascript:alert(1)); Notes (notes<b>.md)" in shown
+    assert "<a " not in str(mistune.html(markdown))
+
+
+def test_the_heading_is_the_chat_s_title_option_until_the_thread_has_one():
+    assert to_markdown(None, [], default_title="My chat").startswith("# My chat")
+    assert to_markdown(None, []).startswith("# New chat")
+
+
+def test_to_markdown_names_a_generated_image_without_showing_it():
+    from chatkit.types import GeneratedImage, GeneratedImageItem
+
+    def image(url: str) -> GeneratedImageItem:
+        return GeneratedImageItem(
+            id="g", thread_id="t", created_at=NOW, image=GeneratedImage(id="i", url=url)
+        )
+
+    markdown = to_markdown(None, [image("https://evil.example/cat.png")])
+    assert_inert(markdown)
+    assert "*Generated image:* `https://evil.example/cat.png`" in markdown
+    assert "<img" not in str(mistune.html(markdown)) and "<a " not in str(mistune.html(markdown))
+    assert "base64" not in to_markdown(None, [image("data:image/png;base64,AAAA")])
+
+
+async def test_an_unchanged_transcript_is_not_published_again(published):
+    from IPython.display import display
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["x"]))
+    display(chat)
+    await chat.send("one")
+    chat._saved._last = float("-inf")
+    chat._refresh_display()  # a commit that changed nothing the transcript shows
     assert len([p for p in published if p["update"]]) == 1

@@ -272,8 +272,8 @@ def test_a_plain_script_can_drive_the_chat_with_asyncio_run(tmp_path):
     script = textwrap.dedent(
         """
         import asyncio, sys
-        sys.path.insert(0, {tests!r})
-        from conftest import ScriptedServer
+        sys.path.insert(0, {root!r})
+        from tests.conftest import ScriptedServer
         from chatkit_widget import ChatKitWidget
 
         async def main():
@@ -283,7 +283,7 @@ def test_a_plain_script_can_drive_the_chat_with_asyncio_run(tmp_path):
 
         asyncio.run(main())
         """
-    ).format(tests=str(ROOT / "tests"))
+    ).format(root=str(ROOT))
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120
     )
@@ -296,8 +296,8 @@ def test_a_thread_persists_across_processes_with_sqlite(tmp_path):
     write = textwrap.dedent(
         """
         import asyncio, sys
-        sys.path.insert(0, {tests!r})
-        from conftest import ScriptedServer
+        sys.path.insert(0, {root!r})
+        from tests.conftest import ScriptedServer
         from chatkit_widget import ChatKitWidget, SQLiteStore
 
         async def main():
@@ -307,7 +307,7 @@ def test_a_thread_persists_across_processes_with_sqlite(tmp_path):
 
         asyncio.run(main())
         """
-    ).format(tests=str(ROOT / "tests"), db=str(db))
+    ).format(root=str(ROOT), db=str(db))
     out = subprocess.run(
         [sys.executable, "-c", write], capture_output=True, text=True, cwd=tmp_path, timeout=120
     )

@@ -11,6 +11,7 @@ import type { WidgetNode } from "./chatkit";
 import type { AnyModel } from "./protocol";
 import { createStore, type Store } from "./store";
 import "./styles.css";
+import "./saved.css";
 
 export const EFFECT_EVENT = "chatkit-widget:effect";
 

@@ -62,6 +62,18 @@ export interface SnapshotMessage {
   t?: number;
 }
 
+/**
+ * Pushed unasked where the kernel answers `sync` only after the running cell (marimo's
+ * edit mode; chatkit_widget/keyframes.py); only a view out of sync adopts it. With
+ * `after`, `state.items` are only the items after that one (the running response's).
+ */
+export interface KeyframeMessage {
+  type: "keyframe";
+  seq: number;
+  state: ViewState;
+  after?: string;
+}
+
 export interface ReplyMessage {
   type: "reply";
   request_id: string;
@@ -80,7 +92,7 @@ export interface ComposerMessage {
   model?: string | null;
 }
 
-export type KernelMessage = BatchMessage | SnapshotMessage | ReplyMessage | ComposerMessage;
+export type KernelMessage = BatchMessage | SnapshotMessage | KeyframeMessage | ReplyMessage | ComposerMessage;
 
 // --- view → kernel (protocol.py's ViewMessage models; extra keys are rejected) ------------
 
@@ -234,7 +246,7 @@ export interface Entity {
 export function isKernelMessage(msg: unknown): msg is KernelMessage {
   if (typeof msg !== "object" || msg === null) return false;
   const type = (msg as { type?: unknown }).type;
-  return type === "batch" || type === "snapshot" || type === "reply" || type === "composer";
+  return type === "batch" || type === "snapshot" || type === "keyframe" || type === "reply" || type === "composer";
 }
 
 /** The part of anywidget's model interface this view uses. */

@@ -153,7 +153,9 @@ function removeItems(state: ChatState, ids: Set<string>): ChatState {
 }
 
 function mapItem(state: ChatState, id: string, fn: (item: ThreadItem) => ThreadItem): ChatState {
-  const index = state.items.findIndex((item) => item.id === id);
+  // From the end: updates are for the streaming items there (a long thread costs nothing).
+  let index = state.items.length - 1;
+  while (index >= 0 && state.items[index]?.id !== id) index--;
   if (index === -1) return state; // an update for an item we never saw: the next snapshot fixes it
   const current = state.items[index] as ThreadItem;
   const updated = fn(current);

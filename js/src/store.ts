@@ -10,14 +10,16 @@ import {
   type BatchMessage,
   type ComposerMessage,
   isKernelMessage,
+  type KeyframeMessage,
   type KernelMessage,
   PROTOCOL_VERSION,
   type ReplyMessage,
   type RequestMethods,
   type Send,
+  TEXT_DELTA,
   type ViewMessage,
 } from "./protocol";
-import { type PerfHook, perfHook, tracePerf } from "./perf";
+import { type PerfHook, perfHook, perfOff, tracePerf } from "./perf";
 import { type ChatState, finishedItems, fromSnapshot, fromTraits, prependItems, reduceAll } from "./state";
 
 export interface Effect {
@@ -73,6 +75,15 @@ export function createStore(model: AnyModel) {
   const responding = computed(() => state.value.responding || kernelResponding.value);
   const busy = computed(() => responding.value || sending.value);
   const canCancel = computed(() => responding.value && state.value.stream_options?.allow_cancel === true);
+  /**
+   * When Stop was pressed, while the response it stops still runs (null: not stopping). A
+   * kernel that takes up view messages only after the running cell (marimo's edit mode)
+   * cannot stop a reply that cell awaits: the view says so (Busy.tsx).
+   */
+  const stopping = signal<number | null>(null);
+  const offStopping = responding.subscribe((value) => {
+    if (!value) stopping.value = null;
+  });
 
   // The thread as the list draws it. Streaming items stand in as stubs, so a batch that
   // only grows their text leaves this object, and the list, alone: each streaming item's
@@ -186,9 +197,9 @@ export function createStore(model: AnyModel) {
     }
   }
 
-  function setState(next: ChatState): void {
+  function setState(next: ChatState, finishedChanged = true): void {
     state.value = next;
-    save(next);
+    if (finishedChanged) save(next);
   }
 
   function setSending(value: boolean): void {
@@ -212,8 +223,12 @@ export function createStore(model: AnyModel) {
     const events = Array.isArray(message.events) ? message.events : [];
     const before = state.value;
     const after = reduceAll(before, events);
+    // Text streamed into open items (the batches at model speed) finishes nothing: skip the
+    // passes over the whole thread that look for finished items.
+    const onlyStreamedText = !perfOff("text-fast-path") && events.every((event) => isStreamedText(event, after.open));
     batchSignals(() => {
-      setState(after);
+      setState(after, !onlyStreamedText);
+      if (onlyStreamedText) return;
       if (events.some((event) => event?.type === "widget.response_start" || event?.type === "error")) {
         setSending(false);
       }
@@ -226,6 +241,29 @@ export function createStore(model: AnyModel) {
         for (const listener of effectListeners) listener(effect);
       }
     }
+  }
+
+  /**
+   * A view whose sync is unanswered (it appeared, or saw a gap) catches up from a keyframe
+   * instead, when it can: a full one always, one of the running response's items only if
+   * this view holds the thread up to the item they follow. Views in sync ignore them.
+   */
+  function onKeyframe(message: KeyframeMessage): void {
+    if (!awaitingSnapshot && lastSeq !== null) return;
+    if (lastSeq !== null && message.seq <= lastSeq) return;
+    const view = message.state;
+    let items = Array.isArray(view?.items) ? view.items : [];
+    if (typeof message.after === "string") {
+      const known = state.value.items;
+      const at = known.findIndex((item) => item.id === message.after);
+      if (at < 0) return; // this view lacks the start: wait for the full state
+      items = [...known.slice(0, at + 1), ...items];
+    }
+    awaitingSnapshot = false;
+    lastSeq = message.seq;
+    batchSignals(() => {
+      setState(fromSnapshot({ ...view, items }));
+    });
   }
 
   function onReply(message: ReplyMessage, buffers: unknown[]): void {
@@ -265,6 +303,9 @@ export function createStore(model: AnyModel) {
           setState(fromSnapshot(msg.state));
           if (!msg.state.responding) setSending(false);
         });
+        break;
+      case "keyframe":
+        onKeyframe(msg);
         break;
       case "reply":
         onReply(msg, buffers);
@@ -332,6 +373,7 @@ export function createStore(model: AnyModel) {
     state,
     options,
     unanswered,
+    stopping,
     kernelResponding,
     protocolVersion,
     sending,
@@ -381,7 +423,10 @@ export function createStore(model: AnyModel) {
       return true;
     },
     entityClick: (entity: Record<string, unknown>) => post({ type: "entity_click", entity }),
-    cancel: () => post({ type: "cancel" }),
+    cancel: () => {
+      if (responding.value && stopping.value === null) stopping.value = Date.now();
+      post({ type: "cancel" });
+    },
     retry: (item_id: string | null) => {
       setSending(true);
       post({ type: "retry", item_id });
@@ -418,6 +463,7 @@ export function createStore(model: AnyModel) {
       return () => effectListeners.delete(listener);
     },
     dispose(): void {
+      offStopping();
       model.off("msg:custom", onMessage);
       for (const name of OPTION_NAMES) model.off(`change:${name}`, onOptionChange);
       model.off("change:is_responding", onRespondingChange);
@@ -446,6 +492,13 @@ export function pendingStructuredInput(items: readonly ThreadItem[]): Structured
     }
   }
   return null;
+}
+
+/** A text delta for an item that stays open. */
+function isStreamedText(event: unknown, open: readonly string[]): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  const e = event as { type?: unknown; item_id?: unknown; update?: { type?: unknown } };
+  return e.type === "thread.item.updated" && e.update?.type === TEXT_DELTA && open.includes(e.item_id as string);
 }
 
 /** Nothing the list draws differs (streaming items' text aside: they are stubs). */

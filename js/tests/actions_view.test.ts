@@ -3,16 +3,9 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import type { WidgetItem } from "../src/chatkit";
-import widget from "../src/index";
-import { PROTOCOL_VERSION } from "../src/protocol";
-import { FakeModel, thread } from "./fixtures";
+import { mount as mountView, thread, tick, unmountAll } from "./fixtures";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
-});
+afterEach(unmountAll);
 
 const card: WidgetItem = {
   type: "widget",
@@ -37,25 +30,7 @@ const card: WidgetItem = {
   },
 };
 
-async function mount() {
-  const model = new FakeModel({ _protocol_version: PROTOCOL_VERSION, _thread: thread(), _transcript: [], theme: "light" });
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  model.receive({
-    type: "snapshot",
-    seq: 0,
-    state: { thread: thread(), items: [card], has_more: false, responding: false, progress: null, stream_options: null, error: null },
-  });
-  await tick();
-  model.sent = [];
-  return { model, el };
-}
+const mount = () => mountView({ _thread: thread() }, { items: [card] });
 
 describe("widget actions reach the kernel", () => {
   it("posts a button's action with its sender and stays loading until the kernel replies", async () => {

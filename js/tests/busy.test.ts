@@ -2,49 +2,15 @@
 // after the current cell): the view says so, and the composer works again afterwards.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget from "../src/index";
-import { FakeModel, user } from "./fixtures";
+import { render, snapshotState, unmountAll, user } from "./fixtures";
 
-const OPTIONS = {
-  _protocol_version: 1,
-  _thread: null,
-  _transcript: [],
-  is_responding: false,
-  title: null,
-  greeting: "Hello there",
-  prompts: [],
-  placeholder: "Ask anything",
-  disclaimer: null,
-  theme: "light",
-  height: "500px",
-  history: false,
-  history_delete: false,
-  history_rename: false,
-  retry: true,
-  feedback: false,
-};
-
-const cleanups: (() => void)[] = [];
 afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
+  // preact schedules effects after a frame: run what a test left pending, or the queue
+  // stays blocked for the next test.
+  if (vi.isFakeTimers()) vi.runOnlyPendingTimers();
+  unmountAll();
   vi.useRealTimers();
 });
-
-const EMPTY = { thread: null, items: [], has_more: false, responding: false, progress: null, stream_options: null, error: null };
-
-function mount() {
-  const model = new FakeModel(structuredClone(OPTIONS));
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  return { model, el };
-}
 
 const busyNotice = (el: HTMLElement) =>
   Array.from(el.querySelectorAll("[role=status]")).find((node) => /busy running a cell/.test(node.textContent ?? ""));
@@ -52,8 +18,8 @@ const busyNotice = (el: HTMLElement) =>
 describe("a kernel busy with a cell", () => {
   it("says a sent message waits for the running cell, and clears once the kernel answers", async () => {
     vi.useFakeTimers();
-    const { model, el } = mount();
-    model.receive({ type: "snapshot", seq: 0, state: EMPTY });
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState() });
     await vi.advanceTimersByTimeAsync(10);
 
     const area = el.querySelector("textarea") as HTMLTextAreaElement;
@@ -76,5 +42,36 @@ describe("a kernel busy with a cell", () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(busyNotice(el)).toBeUndefined();
     expect(area.disabled).toBe(false);
+  });
+
+  it("says Stop waits for the running cell while the reply it stops goes on, and clears when it ends", async () => {
+    vi.useFakeTimers();
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState({ responding: true, stream_options: { allow_cancel: true } }) });
+    await vi.advanceTimersByTimeAsync(10);
+    const stop = el.querySelector("button[aria-label='Stop']") as HTMLButtonElement;
+    stop.click();
+    expect(model.sent).toContainEqual({ type: "cancel" });
+    // The cell's reply streams on (marimo delivers it), the cancel waits for the cell.
+    for (let seq = 1; seq <= 4; seq++) {
+      model.receive({ type: "batch", seq, events: [{ type: "thread.item.done", item: user(`u${seq}`, "x") }] });
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(busyNotice(el)?.textContent).toContain("Stop waits for it");
+
+    model.receive({ type: "batch", seq: 5, events: [{ type: "widget.response_end" }] });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(busyNotice(el)).toBeUndefined();
+  });
+
+  it("says nothing when Stop ends the reply at once", async () => {
+    vi.useFakeTimers();
+    const { model, el } = render();
+    model.receive({ type: "snapshot", seq: 0, state: snapshotState({ responding: true, stream_options: { allow_cancel: true } }) });
+    await vi.advanceTimersByTimeAsync(10);
+    (el.querySelector("button[aria-label='Stop']") as HTMLButtonElement).click();
+    model.receive({ type: "batch", seq: 1, events: [{ type: "widget.response_end" }] });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(busyNotice(el)).toBeUndefined();
   });
 });

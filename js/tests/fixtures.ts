@@ -1,7 +1,10 @@
-// Builders for ChatKit JSON as the server emits it (exclude_none: optional fields absent).
+// Builders for ChatKit JSON as the server emits it (exclude_none: optional fields absent),
+// an in-memory anywidget model, and views mounted on it as anywidget mounts them.
 
-import type { AssistantMessageItem, Thread, UserMessageItem, WorkflowItem } from "../src/chatkit";
-import type { AnyModel } from "../src/protocol";
+import type { AssistantMessageItem, Thread, ThreadItem, UserMessageItem, WorkflowItem } from "../src/chatkit";
+import widget from "../src/index";
+import { type AnyModel, type BatchEvent, PROTOCOL_VERSION, type ViewState } from "../src/protocol";
+import { emptyState } from "../src/state";
 
 export const thread = (id = "thr_1", title?: string): Thread => ({
   id,
@@ -77,4 +80,79 @@ export class FakeModel implements AnyModel {
     for (const set of this.handlers.values()) count += set.size;
     return count;
   }
+}
+
+export const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** The chat's traits as the kernel sends them with default options. */
+export const VIEW_TRAITS = {
+  _protocol_version: PROTOCOL_VERSION,
+  _thread: null,
+  _transcript: [],
+  is_responding: false,
+  title: null,
+  greeting: "Hello there",
+  prompts: [],
+  placeholder: "Ask anything",
+  disclaimer: null,
+  theme: "light",
+  height: "500px",
+  history: false,
+  history_delete: false,
+  history_rename: false,
+  retry: true,
+  feedback: false,
+};
+
+type SnapshotOverrides = Partial<Omit<ViewState, "items">> & { items?: readonly unknown[] };
+
+/** A kernel snapshot's state: an empty chat unless told otherwise. */
+export function snapshotState(state: SnapshotOverrides = {}): ViewState {
+  const { open: _open, notices: _notices, ...empty } = emptyState;
+  return { ...empty, ...state } as ViewState;
+}
+
+const mounted: (() => void)[] = [];
+
+/** Unmount every view `render` made and empty the page (call it in `afterEach`). */
+export function unmountAll(): void {
+  while (mounted.length) mounted.pop()?.();
+  document.body.replaceChildren();
+}
+
+/** Run `cleanup` with the next `unmountAll` (views a test mounts itself). */
+export function onUnmount(cleanup: () => void): void {
+  mounted.push(cleanup);
+}
+
+/** A model with `traits` over VIEW_TRAITS (its own copies, as a kernel's), initialized, and
+ * one view rendered into an element on the page. Nothing is received from the kernel yet. */
+export function render(traits: Record<string, unknown> = {}): { model: FakeModel; el: HTMLElement } {
+  const model = new FakeModel(structuredClone({ ...VIEW_TRAITS, ...traits }));
+  const cleanupModel = widget.initialize({ model });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanupView = widget.render({ model, el });
+  onUnmount(() => {
+    cleanupView();
+    cleanupModel();
+  });
+  return { model, el };
+}
+
+/** `render`, then the kernel's snapshot (by default the traits' thread and transcript);
+ * `events(...)` delivers a batch as the kernel does. `model.sent` starts empty. */
+export async function mount(traits: Record<string, unknown> = {}, state: SnapshotOverrides = {}) {
+  const { model, el } = render(traits);
+  let seq = 0;
+  const thread = (traits._thread as Thread | null | undefined) ?? null;
+  const items = (traits._transcript as ThreadItem[] | undefined) ?? [];
+  model.receive({ type: "snapshot", seq, state: snapshotState({ thread, items, ...state }) });
+  await tick();
+  model.sent = [];
+  const events = async (...list: BatchEvent[]) => {
+    model.receive({ type: "batch", seq: ++seq, events: list });
+    await tick();
+  };
+  return { model, el, events };
 }

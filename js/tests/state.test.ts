@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AssistantMessageItem, ThreadItem, WidgetItem, WorkflowItem } from "../src/chatkit";
 import type { BatchEvent, ViewState } from "../src/protocol";
 import { type ChatState, emptyState, finishedItems, fromSnapshot, fromTraits, prependItems, reduce, reduceAll } from "../src/state";
-import { assistant, thread, user, workflow } from "./fixtures";
+import { assistant, snapshotState, thread, user, workflow } from "./fixtures";
 
 const withItems = (...items: ThreadItem[]): ChatState => ({ ...emptyState, thread: thread(), items });
 const textOf = (state: ChatState, id: string) =>
@@ -266,16 +266,7 @@ describe("state from traits, snapshots and older pages", () => {
 
   it("keeps the notices a snapshot carries (shown before the view attached)", () => {
     const notice = { type: "notice", level: "warning", message: "Thread thr_x not found; starting a new chat." } as const;
-    const view: ViewState = {
-      thread: null,
-      items: [],
-      has_more: false,
-      responding: false,
-      progress: null,
-      stream_options: null,
-      error: null,
-      notices: [notice],
-    };
+    const view: ViewState = snapshotState({ notices: [notice] });
     expect(fromSnapshot(view).notices).toEqual([notice]);
   });
 

@@ -2,21 +2,12 @@ import { describe, expect, it, vi } from "vitest";
 import type { AssistantMessageItem } from "../src/chatkit";
 import { type BatchEvent, PROTOCOL_VERSION, type ViewState } from "../src/protocol";
 import { createStore } from "../src/store";
-import { assistant, FakeModel, thread, user } from "./fixtures";
+import { assistant, FakeModel, snapshotState, thread, user } from "./fixtures";
 
 const snapshot = (seq: number, state: Partial<ViewState> = {}) => ({
   type: "snapshot",
   seq,
-  state: {
-    thread: thread(),
-    items: [],
-    has_more: false,
-    responding: false,
-    progress: null,
-    stream_options: null,
-    error: null,
-    ...state,
-  },
+  state: snapshotState({ thread: thread(), ...state }),
 });
 const batch = (seq: number, ...events: BatchEvent[]) => ({ type: "batch", seq, events });
 const added = (id: string): BatchEvent => ({ type: "thread.item.added", item: user(id, id) });

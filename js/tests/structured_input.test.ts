@@ -3,17 +3,10 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import type { StructuredInputItem } from "../src/chatkit";
-import widget from "../src/index";
-import { type BatchEvent, PROTOCOL_VERSION } from "../src/protocol";
 import { collectAnswers } from "../src/components/StructuredInput";
-import { FakeModel, thread, user } from "./fixtures";
+import { mount as mountView, thread, tick, unmountAll, user } from "./fixtures";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
-});
+afterEach(unmountAll);
 
 const questions = (status: StructuredInputItem["status"] = "pending", answers?: Record<string, string[] | "skipped">): StructuredInputItem => {
   const answer = (id: string) => {
@@ -34,39 +27,7 @@ const questions = (status: StructuredInputItem["status"] = "pending", answers?: 
   };
 };
 
-async function mount(items: unknown[], responding = false) {
-  const model = new FakeModel({
-    _protocol_version: PROTOCOL_VERSION,
-    _thread: thread(),
-    _transcript: [],
-    is_responding: false,
-    theme: "light",
-    retry: true,
-    feedback: false,
-    history: false,
-  });
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  model.receive({
-    type: "snapshot",
-    seq: 0,
-    state: { thread: thread(), items, has_more: false, responding, progress: null, stream_options: null, error: null },
-  });
-  await tick();
-  model.sent = [];
-  let seq = 0;
-  const events = async (...list: BatchEvent[]) => {
-    model.receive({ type: "batch", seq: ++seq, events: list });
-    await tick();
-  };
-  return { model, el, events };
-}
+const mount = (items: unknown[], responding = false) => mountView({ _thread: thread() }, { items, responding });
 
 const panel = (el: Element) => el.querySelector<HTMLFormElement>("form.ckw-si");
 const button = (el: Element, name: string) =>

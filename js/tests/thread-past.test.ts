@@ -2,68 +2,13 @@
 // box that streaming never touches (issue 14).
 
 import { afterEach, describe, expect, it } from "vitest";
-import widget from "../src/index";
 import type { BatchEvent } from "../src/protocol";
-import { assistant, FakeModel, thread, user } from "./fixtures";
+import { assistant, mount as mountView, thread, unmountAll, user } from "./fixtures";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const cleanups: (() => void)[] = [];
+afterEach(unmountAll);
 
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
-});
-
-const OPTIONS = {
-  _protocol_version: 1,
-  _thread: null,
-  _transcript: [],
-  is_responding: false,
-  title: null,
-  greeting: "Hello there",
-  prompts: [],
-  placeholder: "Ask anything",
-  disclaimer: null,
-  theme: "light",
-  height: "500px",
-  history: false,
-  history_delete: false,
-  history_rename: false,
-  retry: true,
-  feedback: false,
-};
-
-async function mount(items: unknown[], threadId: string | null) {
-  const model = new FakeModel(structuredClone({ ...OPTIONS }));
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  let seq = 0;
-  model.receive({
-    type: "snapshot",
-    seq,
-    state: {
-      thread: threadId ? thread(threadId) : null,
-      items,
-      has_more: false,
-      responding: false,
-      progress: null,
-      stream_options: null,
-      error: null,
-    },
-  });
-  await tick();
-  const events = async (...list: BatchEvent[]) => {
-    model.receive({ type: "batch", seq: ++seq, events: list });
-    await tick();
-  };
-  return { el, events };
-}
+const mount = (items: unknown[], threadId: string | null) =>
+  mountView({}, { thread: threadId ? thread(threadId) : null, items });
 
 const delta = (id: string, text: string): BatchEvent => ({
   type: "thread.item.updated",

@@ -3,70 +3,20 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AnyModel, type BatchEvent, PROTOCOL_VERSION } from "../src/protocol";
 import widget, { EFFECT_EVENT } from "../src/index";
-import { assistant, FakeModel, thread, user } from "./fixtures";
+import { assistant, FakeModel, mount as mountView, onUnmount, render, snapshotState, thread, tick, unmountAll, user, VIEW_TRAITS } from "./fixtures";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const cleanups: (() => void)[] = [];
-
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-  document.body.replaceChildren();
-});
+afterEach(unmountAll);
 
 const OPTIONS = {
-  _protocol_version: PROTOCOL_VERSION,
-  _thread: null,
-  _transcript: [],
-  is_responding: false,
-  title: null,
-  greeting: "Hello there",
+  ...VIEW_TRAITS,
   prompts: [{ label: "Summarize", prompt: "Summarize the notebook" }],
-  placeholder: "Ask anything",
   disclaimer: "Check **important** info.",
-  theme: "light",
-  height: "500px",
-  history: false,
-  history_delete: false,
-  history_rename: false,
-  retry: true,
-  feedback: false,
 };
 
 /** Traits as a kernel would send them: each model's lists are its own objects. */
 const fresh = (traits: Record<string, unknown> = {}) => structuredClone({ ...OPTIONS, ...traits });
 
-async function mount(traits: Record<string, unknown> = {}) {
-  const model = new FakeModel(fresh(traits));
-  const cleanupModel = widget.initialize({ model });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupView = widget.render({ model, el });
-  cleanups.push(() => {
-    cleanupView();
-    cleanupModel();
-  });
-  let seq = 0;
-  model.receive({
-    type: "snapshot",
-    seq,
-    state: {
-      thread: (traits._thread as object | null) ?? null,
-      items: (traits._transcript as unknown[]) ?? [],
-      has_more: false,
-      responding: false,
-      progress: null,
-      stream_options: null,
-      error: null,
-    },
-  });
-  await tick();
-  const events = async (...list: BatchEvent[]) => {
-    model.receive({ type: "batch", seq: ++seq, events: list });
-    await tick();
-  };
-  model.sent = [];
-  return { model, el, events };
-}
+const mount = (traits: Record<string, unknown> = {}) => mountView({ ...OPTIONS, ...traits });
 
 const q = (el: Element, selector: string) => el.querySelector(selector) as HTMLElement | null;
 
@@ -444,15 +394,7 @@ describe("a saved notebook (no kernel)", () => {
   it("shows the saved transcript, and a disabled composer once no kernel answers", async () => {
     vi.useFakeTimers();
     try {
-      const model = new FakeModel(fresh({ _thread: thread("thr_1", "Saved chat"), _transcript: [user("u1", "question"), assistant("a1", "The **answer**.")] }));
-      const cleanupModel = widget.initialize({ model });
-      const el = document.createElement("div");
-      document.body.append(el);
-      const cleanupView = widget.render({ model, el });
-      cleanups.push(() => {
-        cleanupView();
-        cleanupModel();
-      });
+      const { el } = render({ ...OPTIONS, _thread: thread("thr_1", "Saved chat"), _transcript: [user("u1", "question"), assistant("a1", "The **answer**.")] });
       await vi.advanceTimersByTimeAsync(10);
       expect(q(el, ".ckw-user-bubble")?.textContent).toBe("question");
       expect(q(el, ".ckw-assistant strong")?.textContent).toBe("answer");
@@ -479,12 +421,12 @@ describe("views of one model", () => {
     const second = document.createElement("div");
     document.body.append(first, second);
     const cleanups2 = [widget.render({ model, el: first }), widget.render({ model, el: second })];
-    cleanups.push(() => {
+    onUnmount(() => {
       for (const c of cleanups2) c();
       cleanupModel();
     });
     expect(model.sent).toEqual([{ type: "sync" }]);
-    model.receive({ type: "snapshot", seq: 1, state: { thread: thread(), items: [user("u1", "shared")], has_more: false, responding: false, progress: null, stream_options: null, error: null } });
+    model.receive({ type: "snapshot", seq: 1, state: snapshotState({ thread: thread(), items: [user("u1", "shared")] }) });
     await tick();
     expect(q(first, ".ckw-user-bubble")?.textContent).toBe("shared");
     expect(q(second, ".ckw-user-bubble")?.textContent).toBe("shared");
@@ -497,10 +439,10 @@ describe("views of one model", () => {
     const first = document.createElement("div");
     document.body.append(first);
     const views = [widget.render({ model: proxy(model), el: first })];
-    cleanups.push(() => {
+    onUnmount(() => {
       for (const c of [...views, ...cleanupModels]) c();
     });
-    const state = { thread: thread(), items: [user("u1", "shared")], has_more: false, responding: false, progress: null, stream_options: null, error: null };
+    const state = snapshotState({ thread: thread(), items: [user("u1", "shared")] });
     model.receive({ type: "snapshot", seq: 1, state });
     other.receive({ type: "snapshot", seq: 1, state: { ...state, items: [user("o1", "other")] } });
     // The store rewrote _transcript: a view that attaches later still finds it.

@@ -15,7 +15,6 @@ from typing import Any
 from chatkit.actions import Action
 from chatkit.server import ChatKitServer
 from chatkit.types import (
-    AssistantMessageContent,
     AssistantMessageItem,
     StructuredInputItem,
     SyncCustomActionResponse,
@@ -29,6 +28,11 @@ from chatkit.types import (
 from chatkit.widgets import DynamicWidgetRoot
 
 from chatkit_widget import MemoryStore
+
+if __package__:  # tests.ui.action_servers
+    from .server_kit import assistant_item, said, widget_item
+else:  # copied next to a test notebook
+    from server_kit import assistant_item, said, widget_item  # type: ignore[no-redef]
 
 NAMES = ["Tom", "Luna", "Milo"]
 
@@ -141,12 +145,7 @@ class WidgetServer(ChatKitServer[dict[str, Any]]):
         self.actions: list[tuple[str, str, Any, str | None]] = []
 
     def _message(self, thread: ThreadMetadata, text: str) -> AssistantMessageItem:
-        return AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, {}),
-            thread_id=thread.id,
-            created_at=thread.created_at,
-            content=[AssistantMessageContent(text=text)],
-        )
+        return assistant_item(self.store, thread, {}, text, thread.created_at)
 
     async def respond(
         self,
@@ -165,8 +164,7 @@ class WidgetServer(ChatKitServer[dict[str, Any]]):
             )
             yield ThreadItemDoneEvent(item=self._message(thread, f"Thanks ({summary})."))
             return
-        text = "".join(getattr(part, "text", "") for part in input_user_message.content)
-        if text == "questions":
+        if said(input_user_message) == "questions":
             yield ThreadItemDoneEvent(
                 item=StructuredInputItem.model_validate(
                     {
@@ -178,15 +176,10 @@ class WidgetServer(ChatKitServer[dict[str, Any]]):
                 )
             )
             return
-        yield ThreadItemDoneEvent(
-            item=WidgetItem(
-                id=self.store.generate_item_id("message", thread, context),
-                thread_id=thread.id,
-                created_at=thread.created_at,
-                widget=pick_card(),
-                copy_text="Pick a cat name",
-            )
+        card_item = widget_item(
+            self.store, thread, context, pick_card(), "Pick a cat name", thread.created_at
         )
+        yield ThreadItemDoneEvent(item=card_item)
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)
         yield ThreadItemDoneEvent(item=self._message(thread, "Here are some names."))

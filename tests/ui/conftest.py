@@ -83,8 +83,8 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     root = base / "root"
     root.mkdir()
     # The test notebooks import their servers from here.
-    shutil.copy(Path(__file__).with_name("servers.py"), root / "servers.py")
-    shutil.copy(Path(__file__).with_name("action_servers.py"), root / "action_servers.py")
+    for module in ("servers.py", "action_servers.py", "server_kit.py"):
+        shutil.copy(Path(__file__).with_name(module), root / module)
     env = dict(os.environ)
     for name in (
         "JUPYTER_CONFIG_DIR",
@@ -238,6 +238,8 @@ class LabPage:
         self.page.wait_for_function(
             "theme => document.body.dataset.jpThemeName === theme", arg=theme, timeout=20_000
         )
+        # Lab shows its splash while it switches themes: screenshots must wait it out.
+        self.page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=20_000)
 
     def run_all(self, timeout_ms: int = 60_000) -> None:
         # run-all resolves only once the kernel reports idle: race it against a timeout.

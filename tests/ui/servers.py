@@ -14,7 +14,6 @@ from chatkit.server import ChatKitServer
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageContentPartTextDelta,
-    AssistantMessageItem,
     ClientEffectEvent,
     ClientToolCallItem,
     ProgressUpdateEvent,
@@ -27,6 +26,11 @@ from chatkit.types import (
 )
 
 from chatkit_widget import MemoryStore
+
+if __package__:  # tests.ui.servers
+    from .server_kit import assistant_item, said
+else:  # copied next to a test notebook
+    from server_kit import assistant_item, said  # type: ignore[no-redef]
 
 
 def chunks(text: str, size: int = 4) -> list[str]:
@@ -76,9 +80,7 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
             reply = self.replies[self.responses % len(self.replies)]
         self.responses += 1
         if self.titles and not thread.title and input_user_message is not None:
-            thread.title = "".join(
-                getattr(part, "text", "") for part in input_user_message.content
-            ).strip()[:40]
+            thread.title = said(input_user_message).strip()[:40]
         if self.client_tool and input_user_message is not None:
             yield ThreadItemDoneEvent(
                 item=ClientToolCallItem(
@@ -99,12 +101,7 @@ class PacedServer(ChatKitServer[dict[str, Any]]):
         if self.progress:
             yield ProgressUpdateEvent(icon="search", text=self.progress)
             await asyncio.sleep(self.progress_for)
-        item = AssistantMessageItem(
-            id=self.store.generate_item_id("message", thread, context),
-            thread_id=thread.id,
-            created_at=created,
-            content=[],
-        )
+        item = assistant_item(self.store, thread, context, created_at=created)
         yield ThreadItemAddedEvent(item=item)
         parts = chunks(reply)
         for n, delta in enumerate(parts):

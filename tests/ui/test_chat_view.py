@@ -300,9 +300,13 @@ def test_the_text_fallback_is_inert_in_a_lab_without_the_widget_manager(
         "mjx-container",
         "[onerror]",
         "[style]",
-        "[class*='ckw-']",
+        # Only the marker the widget itself writes (saved_output.py): none from the reply.
+        "[class*='ckw-']:not(.ckw-saved-transcript)",
     ):
         assert outputs.locator(selector).count() == 0, selector
+    # No view runs here, so nothing hides the transcripts.
+    for n in range(2):
+        expect(outputs.nth(n)).to_be_visible()
     # Links: only Lab's heading anchors and plain web URLs (GFM links bare URLs).
     hrefs = outputs.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert all(h.startswith(("#", "https://", "http://")) for h in hrefs), hrefs

@@ -265,8 +265,8 @@ def test_a_dropped_file_is_attached_and_a_refused_one_gets_a_notice(lab_page: La
         thread.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
         thread.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
     }"""  # noqa: E501
-    # A drop is ignored while the composer is locked (no kernel heard from yet): wait
-    # until the view is live, as a user would see from the enabled paperclip.
+    # A drop onto a locked composer (no kernel heard from yet) is refused with a notice:
+    # wait until the view is live, as a user would see from the enabled paperclip.
     expect(root.get_by_role("button", name="Attach files")).to_be_enabled()
     lab_page.page.evaluate(drop, ["notes.txt", "text/plain", "not a table"])
     notice = root.locator(".ckw-composer-notice")
@@ -282,6 +282,70 @@ def test_a_dropped_file_is_attached_and_a_refused_one_gets_a_notice(lab_page: La
         "print(chat.server.attachment_store.read(a.id).decode().splitlines())"
     )
     assert stored.strip() == "['item,price', 'apple,3']"
+
+
+DROP_AND_PASTE = """([kind, name, type, text]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], name, { type }));
+    const root = document.querySelector(".ckw-root");
+    if (kind === "paste") {
+        root.querySelector("textarea").dispatchEvent(
+            new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+        return;
+    }
+    const thread = root.querySelector(".ckw-body");
+    thread.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+    if (kind === "drop") {
+        thread.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }
+}"""
+
+
+def test_a_drop_while_the_model_responds_is_attached_and_one_on_a_locked_composer_says_why(
+    lab_page: LabPage,
+):
+    lab_page.write_notebook(
+        "drop-locked.ipynb",
+        [
+            SETUP
+            + "from chatkit.types import LockedStatus\n"
+            + "class Archiving(ComposerServer):\n"
+            + "    async def respond(self, thread, item, context):\n"
+            + "        async for event in super().respond(thread, item, context):\n"
+            + "            yield event\n"
+            + "        thread.status = LockedStatus(reason='This thread is archived.')\n"
+            + "chat = ChatKitWidget(Archiving('A slow answer. ' * 40, delay=0.04), attachments=True)\n"
+            + "chat"
+        ],
+    )
+    lab_page.open("drop-locked.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "hello")
+    # While the model responds the composer takes attachments (as ChatKit.js's does);
+    # only sending waits for the response to end.
+    expect(root.get_by_role("button", name="Stop")).to_be_visible()
+    lab_page.page.evaluate(
+        DROP_AND_PASTE, ["drop", "during.txt", "text/plain", "dropped mid-answer"]
+    )
+    lab_page.page.evaluate(
+        DROP_AND_PASTE, ["paste", "pasted.txt", "text/plain", "pasted mid-answer"]
+    )
+    expect(root.locator(".ckw-attachment--done")).to_have_count(2)
+    # The response locks the thread: a drop now is refused with the reason, not ignored.
+    expect(composer(lab_page)).to_be_disabled(timeout=30_000)
+    lab_page.page.evaluate(DROP_AND_PASTE, ["dragover", "late.txt", "text/plain", "too late"])
+    overlay = root.locator(".ckw-drop-overlay")
+    expect(overlay).to_have_text("Cannot attach files: This thread is archived.")
+    lab_page.screenshot("composer-drop-refused-light", root)
+    lab_page.set_theme("JupyterLab Dark")
+    lab_page.screenshot("composer-drop-refused-dark", root)
+    lab_page.page.evaluate(DROP_AND_PASTE, ["drop", "late.txt", "text/plain", "too late"])
+    notice = root.locator(".ckw-composer-notice")
+    expect(notice).to_contain_text("Cannot attach late.txt: This thread is archived.")
+    expect(overlay).to_have_count(0)
+    expect(root.locator(".ckw-attachment")).to_have_count(2)
+    lab_page.screenshot("composer-drop-locked-dark", root)
 
 
 def test_a_tag_previews_and_its_click_runs_python_that_fills_the_composer(lab_page: LabPage):

@@ -12,7 +12,6 @@ import base64
 import struct
 import zlib
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime
 from typing import Any
 
 from chatkit.actions import Action
@@ -27,6 +26,11 @@ from chatkit.types import (
 from chatkit.widgets import DynamicWidgetRoot, WidgetRoot, WidgetTemplate
 
 from chatkit_widget import MemoryStore
+
+if __package__:  # tests.ui.widget_servers
+    from .server_kit import said, widget_item
+else:  # copied next to a test notebook
+    from server_kit import said, widget_item  # type: ignore[no-redef]
 
 
 def png(width: int = 96, height: int = 64) -> str:
@@ -702,15 +706,7 @@ class GalleryServer(ChatKitServer[dict[str, Any]]):
     def _item(
         self, thread: ThreadMetadata, context: dict[str, Any], widget: WidgetRoot, copy_text: str
     ) -> ThreadItemDoneEvent:
-        return ThreadItemDoneEvent(
-            item=WidgetItem(
-                id=self.store.generate_item_id("message", thread, context),
-                thread_id=thread.id,
-                created_at=datetime.now(),
-                widget=widget,
-                copy_text=copy_text,
-            )
-        )
+        return ThreadItemDoneEvent(item=widget_item(self.store, thread, context, widget, copy_text))
 
     async def respond(
         self,
@@ -718,15 +714,12 @@ class GalleryServer(ChatKitServer[dict[str, Any]]):
         input_user_message: UserMessageItem | None,
         context: dict[str, Any],
     ) -> AsyncIterator[ThreadStreamEvent]:
-        said = "".join(
-            getattr(part, "text", "")
-            for part in (input_user_message.content if input_user_message else [])
-        )
-        if "xss" in said:
+        said_text = said(input_user_message)
+        if "xss" in said_text:
             for widget in hostile_widgets():
                 yield self._item(thread, context, root(widget), "hostile")
             return
-        if "stream" in said:
+        if "stream" in said_text:
             async for event in stream_widget(
                 thread,
                 self._grow(),

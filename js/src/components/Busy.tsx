@@ -10,7 +10,9 @@ import type { Store } from "../store";
 export const BUSY_NOTICE_MS = 3_000;
 
 export function BusyNotice({ store }: { store: Store }) {
-  const since = store.unanswered.value;
+  const waiting = store.unanswered.value;
+  const stopping = store.stopping.value;
+  const since = waiting === null ? stopping : stopping === null ? waiting : Math.min(waiting, stopping);
   const [shown, setShown] = useState(false);
   useEffect(() => {
     setShown(false);
@@ -27,7 +29,9 @@ export function BusyNotice({ store }: { store: Store }) {
       <div class="ckw-banner-body">
         {store.sending.value
           ? "The notebook is busy running a cell; your message will be sent when it finishes."
-          : "The notebook is busy running a cell; the chat catches up when it finishes."}
+          : stopping !== null
+            ? "The notebook is busy running a cell, so Stop waits for it: interrupt the cell to stop the reply now."
+            : "The notebook is busy running a cell; the chat catches up when it finishes."}
       </div>
     </div>
   );

@@ -3,6 +3,7 @@ import { memo } from "./memo";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { AssistantMessageItem, ThreadItem } from "../chatkit";
 import { Icon } from "../icons";
+import { perfOff } from "../perf";
 import { assistantText, isVisible } from "../state";
 import type { Store } from "../store";
 import { type OnWidgetAction, WidgetView } from "../widgets";
@@ -63,14 +64,19 @@ interface SlotProps {
   streaming: boolean;
   imageDomains: readonly string[] | null | undefined;
   onWidgetAction: OnWidgetAction | undefined;
+  /** Called after a streamed update is in the DOM (the same function on every render). */
+  onGrow: () => void;
 }
 
 /**
  * One item of the list. A streaming item follows its own signal, so its text grows without
  * the list re-rendering; the same component stays when it finishes, and so does its DOM.
  */
-const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains, onWidgetAction }) {
+const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, imageDomains, onWidgetAction, onGrow }) {
   const current = streaming ? (store.item(item.id).value ?? item) : item;
+  useLayoutEffect(() => {
+    if (streaming) onGrow();
+  }, [current, streaming]);
   return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} onWidgetAction={onWidgetAction} />;
 });
 
@@ -144,6 +150,14 @@ export function ThreadView({
   const gestureUntil = useRef(0);
   const dragging = useRef(false);
   const lastTop = useRef(0);
+
+  // A streamed update scrolls to the bottom right away, in the task that changed the DOM:
+  // scrolled later (after the frame's layout, by the ResizeObserver), the scroll makes
+  // Chromium update the hover state in one more frame, ~20 % of a batch's cost (issue 14).
+  const onGrow = useRef(() => {
+    const el = scrollRef.current;
+    if (el && follow.current && !perfOff("early-follow")) el.scrollTop = el.scrollHeight;
+  }).current;
 
   const toBottom = (smooth = false) => {
     const el = scrollRef.current;
@@ -302,6 +316,7 @@ export function ThreadView({
           streaming={state.open.includes(item.id)}
           imageDomains={imageDomains}
           onWidgetAction={onWidgetAction}
+          onGrow={onGrow}
         />
       </div>,
     );
@@ -315,7 +330,7 @@ export function ThreadView({
   return (
     <div class="ckw-thread-wrap">
       <div
-        class="ckw-thread"
+        class={`ckw-thread${showJump || perfOff("unanchored") ? "" : " ckw-thread--following"}`}
         ref={scrollRef}
         onScroll={onScroll}
         onWheel={onWheel}

@@ -78,11 +78,12 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   const chosenTool = composer.tools.find((t) => t.id === tool) ?? null;
   const chosenModel = model ?? defaultModel(composer.models);
 
-  const placeholder = offline
-    ? "Not connected to the kernel"
+  const lockedReason = offline
+    ? "Not connected to the kernel."
     : locked
       ? status?.reason || (status?.type === "closed" ? "This conversation is closed." : "This conversation is locked.")
-      : (chosenTool?.placeholder_override ?? options.placeholder);
+      : null;
+  const placeholder = offline ? "Not connected to the kernel" : (lockedReason ?? chosenTool?.placeholder_override ?? options.placeholder);
 
   // Grow with the text (or the placeholder) up to a limit, then scroll inside.
   const fit = () => {
@@ -181,10 +182,12 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
     const root = areaRef.current?.closest(".ckw-root");
     if (!root) return;
     const hasFiles = (event: DragEvent) => Array.from(event.dataTransfer?.types ?? []).includes("Files");
+    // A locked composer still takes the drop, to say why nothing was attached.
     const over = (event: Event) => {
       const drag = event as DragEvent;
-      if (!attachOptions || locked || !hasFiles(drag)) return;
+      if (!attachOptions || !hasFiles(drag)) return;
       drag.preventDefault();
+      if (drag.dataTransfer && lockedReason) drag.dataTransfer.dropEffect = "none";
       setDragging(true);
     };
     const leave = (event: Event) => {
@@ -193,9 +196,15 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
     const drop = (event: Event) => {
       const drag = event as DragEvent;
       setDragging(false);
-      if (!attachOptions || locked || !hasFiles(drag)) return;
+      if (!attachOptions || !hasFiles(drag)) return;
       drag.preventDefault();
-      addFiles(Array.from(drag.dataTransfer?.files ?? []));
+      const files = Array.from(drag.dataTransfer?.files ?? []);
+      if (lockedReason) {
+        const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
+        setNotice(`Cannot attach ${what}: ${lockedReason}`);
+        return;
+      }
+      addFiles(files);
     };
     const select = () => {
       // After the browser has settled the selection.
@@ -389,9 +398,9 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
   return (
     <div class="ckw-composer-area" ref={areaRef}>
       {dragging ? (
-        <div class="ckw-drop-overlay" aria-hidden="true">
-          <Icon name="paperclip" size={20} />
-          Drop files to attach
+        <div class={`ckw-drop-overlay${lockedReason ? " ckw-drop-overlay--refused" : ""}`} aria-hidden="true">
+          <Icon name={lockedReason ? "warning" : "paperclip"} size={20} />
+          {lockedReason ? `Cannot attach files: ${lockedReason}` : "Drop files to attach"}
         </div>
       ) : null}
       {selection && !locked ? (
