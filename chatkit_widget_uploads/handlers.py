@@ -4,7 +4,8 @@
   ``uploads_dir()`` lets a kernel tell that it sees the server's files;
 - ``PUT /<id>`` (the file as the raw body; ``id``: 32 hex digits the view chose) →
   ``{"size": n}``, the file written as ``uploads_dir()/<id>`` once whole;
-- ``DELETE /<id>``: drop an upload no kernel adopted.
+- ``DELETE /<id>``: drop an upload no kernel will adopt, whether its PUT has ended, is
+  arriving or is still to come.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from . import FILE_ID, MARKER_PREFIX, uploads_dir
 MAX_BYTES = 1 << 30
 # Uploads no kernel adopted (a kernel elsewhere, a closed page) are swept after this.
 STALE_SECONDS = 3600
+# Marks an id the view dropped (swept like the rest).
+GONE = ".gone"
 # One per server process; refreshed on every request, so a sweep never takes it.
 MARKER = MARKER_PREFIX + secrets.token_hex(16)
 
@@ -71,7 +74,7 @@ class UploadsHandler(APIHandler):
             raise web.HTTPError(413, f"give a Content-Length of at most {MAX_BYTES} bytes")
         self.request.connection.set_max_body_size(int(length))  # type: ignore[union-attr]
         self._path = os.path.join(_prepare_dir(), file_id)
-        if os.path.lexists(self._path):
+        if os.path.lexists(self._path) or os.path.lexists(self._path + GONE):
             raise web.HTTPError(409, "that upload id is taken")
         # Written under a temporary name: a kernel only ever sees a whole file.
         try:
@@ -112,7 +115,10 @@ class UploadsHandler(APIHandler):
         assert self._file is not None and self._path is not None
         self._file.close()
         self._file = None
-        os.replace(self._path + ".part", self._path)
+        try:
+            os.replace(self._path + ".part", self._path)
+        except FileNotFoundError:  # dropped (DELETE) while it arrived
+            raise web.HTTPError(410, "the upload was dropped") from None
         self.finish(json.dumps({"size": self._received}))
 
     @web.authenticated
@@ -121,8 +127,15 @@ class UploadsHandler(APIHandler):
             raise web.HTTPError(403)
         if not FILE_ID.fullmatch(file_id):
             raise web.HTTPError(404)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(uploads_dir(), file_id))
+        path = os.path.join(_prepare_dir(), file_id)
+        # The view drops an upload as soon as it knows no kernel will adopt it, which may
+        # be before or while its PUT arrives: a tombstone refuses the PUT still to come,
+        # and a file still arriving is unlinked so that its PUT fails.
+        with open(path + GONE, "a"):
+            pass
+        for name in (path, path + ".part"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
         self.set_status(204)
         self.finish()
 

@@ -68,6 +68,13 @@ def test_the_endpoint_takes_a_body_only_from_an_authorized_user(lab: Lab):
     with urllib.request.urlopen(delete, timeout=10) as response:
         assert response.status == 204
     assert not path.exists()
+    # A view may drop an upload before its PUT arrives: that PUT then writes nothing.
+    early = secrets.token_hex(16)
+    delete = urllib.request.Request(f"{lab.url}{ENDPOINT}/{early}", method="DELETE", headers=token)
+    with urllib.request.urlopen(delete, timeout=10) as response:
+        assert response.status == 204
+    assert put(lab, early, b"late", token)[0] == 409
+    assert not (uploads_dir(lab) / early).exists()
 
 
 def test_the_endpoint_refuses_a_body_over_its_limit_before_reading_it(lab: Lab):
@@ -96,8 +103,10 @@ def uploads_seen(requests: list[tuple[str, str]]) -> list[str]:
 
 
 def leftovers(lab: Lab) -> list[str]:
-    """Uploads in the server's folder (its marker aside)."""
-    return [n for n in os.listdir(uploads_dir(lab)) if not n.startswith("server-")]
+    """Uploads in the server's folder, whole or arriving (not its marker, not the
+    tombstones of dropped ones)."""
+    names = os.listdir(uploads_dir(lab))
+    return [n for n in names if not n.startswith("server-") and not n.endswith(".gone")]
 
 
 def received(lab_page: LabPage) -> list[tuple[str, str]]:

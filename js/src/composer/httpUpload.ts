@@ -95,8 +95,9 @@ export function putFile(target: Endpoint, fileId: string, file: Blob, onProgress
       } catch {
         // not the endpoint's answer
       }
-      // A server that refuses once (a proxy, a policy) refuses again: use the comm.
-      endpoint = Promise.resolve(null);
+      // A server that refuses once (a proxy, a policy) refuses again: use the comm. (409
+      // and 410 answer this one id: taken, or dropped by the view itself.)
+      if (xhr.status !== 409 && xhr.status !== 410) endpoint = Promise.resolve(null);
       reject(new Error(`the server did not take the file (HTTP ${xhr.status})`));
     };
     xhr.onerror = () => reject(new Error("the upload request failed"));
