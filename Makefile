@@ -38,7 +38,7 @@ test: $(VENV)/.installed chromium
 	status=$$?; echo "test suite took $$(( $$(date +%s) - start ))s"; exit $$status
 
 # Python lint, format and types (the view's types are checked by test-js).
-LINTED := chatkit_widget tests benchmarks scripts notebooks
+LINTED := chatkit_widget chatkit_widget_uploads tests benchmarks scripts notebooks
 lint: $(VENV)/.installed
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)

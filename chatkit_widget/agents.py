@@ -81,22 +81,38 @@ TITLE_INSTRUCTIONS = (
 _PAGE_SIZE = 100
 
 
+# Words a title cut short should not end on.
+_DANGLING = frozenset(
+    "a an the and or but nor of to in on at for with from by about between into onto as"
+    " than that this these those my your our their its is are was were be".split()
+)
+
+
 def offline_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A thread title from a message without a model: its first words, tidied.
 
     The first line's first six words, cut at a word boundary to at most ``max_chars``
-    characters, without markdown/quote marks in front or punctuation at the end;
+    characters, without markdown/quote marks in front or punctuation at the end, nor,
+    when cut short, a dangling small word ("the", "and", "between"…) at the end;
     underscores read as spaces (``get_weather Oslo`` → ``Get weather Oslo``).
     ``""`` when the message has no text.
     """
     line = next((ln for ln in text.splitlines() if ln.strip()), "").replace("_", " ")
-    words = line.strip().lstrip("#>*`\"' ").split()[:6]
+    all_words = line.strip().lstrip("#>*`\"' ").split()
+    words = all_words[:6]
     title = ""
+    kept: list[str] = []
     for word in words:
         candidate = f"{title} {word}".strip()
         if len(candidate) > max_chars:
             break
         title = candidate
+        kept.append(word)
+    if 1 < len(kept) < len(all_words):
+        # Cut short: a title does not end on "the", "and", "between"...
+        while len(kept) > 1 and kept[-1].lower().strip(".,;:!?") in _DANGLING:
+            kept.pop()
+        title = " ".join(kept)
     if not title and words:  # one very long word: cut it
         title = words[0][:max_chars]
     title = title.rstrip(".,;:!?…-–—\"'`*)")

@@ -14,6 +14,7 @@ import io
 import mimetypes
 import os
 import pathlib
+import shutil
 import threading
 import urllib.request
 import uuid
@@ -121,6 +122,45 @@ class LocalAttachmentStore(AttachmentStore[Any]):
             self._written[attachment_id] = self._written.get(attachment_id, 0) + len(data)
             return self._written[attachment_id]
 
+    def awaiting(self, attachment_id: str) -> int | None:
+        """The announced size of an attachment created here that has no bytes yet."""
+        with self._lock:
+            if self._written.get(attachment_id, 1):
+                return None
+            return self._expected.get(attachment_id)
+
+    def adopt(self, attachment_id: str, file: io.BufferedReader, path: str) -> None:
+        """Take a whole upload at once: ``file`` (open, at its start) holds exactly the
+        announced bytes. In memory they are read straight into the attachment's buffer (no
+        second copy); on disk the file is moved into the store when it can be (else
+        copied). The caller removes ``path`` afterwards if it is still there."""
+        with self._lock:
+            expected = self._expected.get(attachment_id)
+            if expected is None:
+                raise NotFoundError(f"attachment {attachment_id!r} is not being uploaded")
+            if self._written.get(attachment_id):
+                raise ValueError(f"attachment {attachment_id!r} already has bytes")
+            if self.directory is None:
+                read_exactly(file, memoryview(self._blobs[attachment_id]))
+            else:
+                self._move_in(file, path, self._file(attachment_id))
+            self._written[attachment_id] = expected
+
+    @staticmethod
+    def _move_in(file: io.BufferedReader, path: str, target: pathlib.Path) -> None:
+        before = os.fstat(file.fileno())
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system: copy
+            with target.open("wb") as out:
+                shutil.copyfileobj(file, out, CHUNK_SIZE)
+            return
+        moved = os.stat(target)
+        if (moved.st_dev, moved.st_ino) != (before.st_dev, before.st_ino):
+            # The name was pointed at another file after it was opened: take nothing.
+            target.unlink(missing_ok=True)
+            raise ValueError("the uploaded file changed while it was adopted")
+
     def complete(self, attachment_id: str) -> bool:
         """All announced bytes have arrived."""
         with self._lock:
@@ -224,6 +264,17 @@ class AttachmentLimits:
                 )
 
 
+def read_exactly(file: io.BufferedReader, target: memoryview) -> None:
+    filled = 0
+    while filled < len(target):
+        n = file.readinto(target[filled:])
+        if not n:
+            raise ValueError(f"the uploaded file ended after {filled} bytes")
+        filled += n
+    if file.read(1):
+        raise ValueError("the uploaded file is longer than announced")
+
+
 def _human(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -290,11 +341,14 @@ def as_upload(source: Any) -> Upload:
         return Upload(name or "figure.png", "image/png", len(data), data=data)
     if hasattr(source, "to_image") and hasattr(source, "to_plotly_json"):  # plotly Figure
         try:
+            # kaleido (the [plotly] extra) drives a Chrome or Chromium it finds on PATH.
             data = source.to_image(format="png")
         except Exception as exc:  # kaleido missing, or it found no browser
+            reason = " ".join(str(exc).split())
             raise ValueError(
-                f"cannot render the plotly figure as PNG ({exc}); install kaleido, or "
-                "attach a matplotlib figure or the figure's data instead"
+                f"cannot render the plotly figure as PNG ({reason}); install kaleido "
+                "(pip install 'chatkit-widget[plotly]') and Chrome or Chromium, or attach a "
+                "matplotlib figure or the figure's data instead"
             ) from exc
         return Upload(name or "figure.png", "image/png", len(data), data=data)
     raise ValueError(
@@ -315,33 +369,43 @@ def as_uploads(sources: Iterable[Any] | None) -> list[Upload]:
     return [as_upload(source) for source in sources]
 
 
-def http_upload(attachment: Attachment, data: bytes) -> None:
+def http_upload(attachment: Attachment, data: bytes | bytearray | memoryview) -> None:
     """Follow ``upload_descriptor`` as ChatKit.js does: the file as multipart form field
-    ``file`` (POST) or as the raw body (PUT). Blocking: run it in a thread."""
+    ``file`` (POST) or as the raw body (PUT). Blocking: run it in a thread. The body is
+    sent in pieces of ``data`` itself, never joined into a second copy."""
     descriptor = attachment.upload_descriptor
     assert descriptor is not None
     headers = dict(descriptor.headers)
+    view = memoryview(data)
     if descriptor.method == "POST":
         boundary = uuid.uuid4().hex
-        body = b"".join(
-            [
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                f'filename="{_form_escape(attachment.name)}"\r\n'
-                f"Content-Type: {_form_escape(attachment.mime_type)}\r\n\r\n".encode(),
-                data,
-                f"\r\n--{boundary}--\r\n".encode(),
-            ]
-        )
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{_form_escape(attachment.name)}"\r\n'
+            f"Content-Type: {_form_escape(attachment.mime_type)}\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        parts: list[bytes | memoryview] = [head, *_pieces(view), tail]
         headers.setdefault("Content-Type", f"multipart/form-data; boundary={boundary}")
     else:
-        body = data
+        parts = list(_pieces(view))
         headers.setdefault("Content-Type", _form_escape(attachment.mime_type))
+    # An iterable body needs its length given, or urllib sends it chunked.
+    headers["Content-Length"] = str(sum(len(part) for part in parts))
     request = urllib.request.Request(
-        str(descriptor.url), data=body, method=descriptor.method, headers=headers
+        str(descriptor.url),
+        data=parts,  # type: ignore[arg-type]  # urllib sends any buffers
+        method=descriptor.method,
+        headers=headers,
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         if response.status >= 300:
             raise ValueError(f"upload of {attachment.name} failed: HTTP {response.status}")
+
+
+def _pieces(view: memoryview) -> Iterator[memoryview]:
+    for start in range(0, len(view), CHUNK_SIZE):
+        yield view[start : start + CHUNK_SIZE]
 
 
 def _form_escape(value: str) -> str:

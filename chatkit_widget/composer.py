@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +34,8 @@ from chatkit.types import (
 )
 from pydantic import TypeAdapter
 
+from chatkit_widget_uploads import FILE_ID, MARKER, uploads_dir
+
 from .attachments import (
     AttachmentLimits,
     LocalAttachmentStore,
@@ -38,6 +43,7 @@ from .attachments import (
     as_uploads,
     guess_type,
     http_upload,
+    read_exactly,
 )
 from .client import ChatKitClient
 from .limits import clip
@@ -72,6 +78,8 @@ class ComposerBackend:
         self._created: dict[str, Attachment] = {}
         # Pipelined view uploads: the view's upload id → the attachment being created.
         self._uploads: dict[str, asyncio.Future[Attachment]] = {}
+        # Files the view is PUTting to the Jupyter server, by id: set when its PUT failed.
+        self._waiting: dict[str, asyncio.Event] = {}
 
     # -- options --------------------------------------------------------------------------
 
@@ -298,6 +306,108 @@ class ComposerBackend:
         self._http_received[attachment_id] += len(data)
         return self._http_received[attachment_id]
 
+    async def upload_file(
+        self, file_id: str, marker: str, name: str, size: int, mime_type: str
+    ) -> tuple[Attachment | None, bool]:
+        """The view PUTs a file to the Jupyter server (``chatkit_widget_uploads``) as
+        ``file_id`` and, at the same time, asks for this: create the attachment, wait for
+        the file to be whole, adopt it. Returns ``(None, False)`` when this kernel does not
+        see the server's ``marker`` file (it runs elsewhere: the view sends comm buffers);
+        ``(attachment, False)`` when the file did not come within ``ADOPT_WAIT_SECONDS``
+        (the view asks again with ``adopt`` once its request has ended)."""
+        if not FILE_ID.fullmatch(file_id):
+            raise ValueError(f"not an upload id: {clip(repr(file_id))}")
+        if not MARKER.fullmatch(marker):
+            raise ValueError(f"not a server marker: {clip(repr(marker))}")
+        directory = uploads_dir()
+        if not os.path.isfile(os.path.join(directory, marker)):
+            return None, False
+        # Registered before the first await: an abandon that follows finds it.
+        abandoned = self._waiting[file_id] = asyncio.Event()
+        try:
+            attachment = await self.create(name, size, mime_type)
+            path = os.path.join(directory, file_id)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + ADOPT_WAIT_SECONDS
+            delay = 0.001
+            # Polled: the server tells no one when a file is whole (it renames it then).
+            # Every few ms at most: a stat costs microseconds, a late look costs the user.
+            while not os.path.lexists(path):
+                if loop.time() > deadline:
+                    return attachment, False
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(abandoned.wait(), delay)
+                if abandoned.is_set():
+                    await self.delete(attachment.id)
+                    raise ValueError("the upload to the Jupyter server failed")
+                delay = min(delay * 1.5, POLL_SECONDS)
+        finally:
+            self._waiting.pop(file_id, None)
+        if not await self.adopt(attachment.id, file_id):
+            await self.delete(attachment.id)
+            raise ValueError("the uploaded file vanished before it was read")
+        return attachment, True
+
+    def abandon(self, file_id: str) -> None:
+        """The view's PUT failed: stop waiting for ``file_id`` (the attachment goes)."""
+        event = self._waiting.get(file_id)
+        if event is not None:
+            event.set()
+
+    async def adopt(self, attachment_id: str, file_id: str) -> bool:
+        """Fill ``attachment_id`` (made by ``create``, no bytes yet) with a whole file the
+        Jupyter server wrote for the view (``chatkit_widget_uploads``). ``False`` when this
+        kernel cannot see the file (it runs elsewhere): the view then sends the bytes over
+        the comm into the same attachment. The file is gone afterwards either way; on any
+        other failure the attachment is too (nothing half-uploaded stays)."""
+        path = os.path.join(uploads_dir(), file_id) if FILE_ID.fullmatch(file_id) else None
+        try:
+            size = self._announced(attachment_id)  # before this, nothing to delete
+            try:
+                if path is None:
+                    raise ValueError(f"not an upload id: {clip(repr(file_id))}")
+                try:
+                    # O_NOFOLLOW: the name must be the server's file, not a link to another.
+                    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                except FileNotFoundError:
+                    return False
+                except OSError as exc:  # a link (ELOOP), a folder, no permission
+                    raise ValueError(f"cannot open the uploaded file: {exc.strerror}") from exc
+                with os.fdopen(fd, "rb") as file:
+                    found = os.fstat(file.fileno())
+                    if not stat.S_ISREG(found.st_mode) or found.st_size != size:
+                        raise ValueError(
+                            f"the uploaded file has {found.st_size} bytes, not the {size} announced"
+                        )
+                    store = self._store()
+                    if isinstance(store, LocalAttachmentStore):
+                        store.adopt(attachment_id, file, path)
+                    else:
+                        read_exactly(file, memoryview(self._http_pending[attachment_id]))
+                        self._http_received[attachment_id] = size
+                await self.finish(attachment_id)
+                return True
+            except BaseException:
+                await self.delete(attachment_id)
+                raise
+        finally:
+            if path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+    def _announced(self, attachment_id: str) -> int:
+        """The size ``attachment_id`` was created with, while no byte has arrived."""
+        store = self._store()
+        if isinstance(store, LocalAttachmentStore):
+            size = store.awaiting(attachment_id)
+        else:
+            pending = self._http_pending.get(attachment_id)
+            fresh = pending is not None and not self._http_received.get(attachment_id)
+            size = len(pending) if pending is not None and fresh else None
+        if size is None:
+            raise ValueError(f"attachment {clip(repr(attachment_id))} is not waiting for its bytes")
+        return size
+
     async def finish(self, attachment_id: str) -> None:
         """All bytes are in: check them, or send them to the store's upload URL."""
         store = self._store()
@@ -313,7 +423,7 @@ class ComposerBackend:
         if received != len(data):
             raise ValueError(f"attachment {attachment_id!r} is incomplete")
         try:
-            await asyncio.to_thread(http_upload, attachment, bytes(data))
+            await asyncio.to_thread(http_upload, attachment, data)
         except Exception as exc:
             raise ValueError(f"could not upload {attachment.name}: {exc}") from exc
 
@@ -401,6 +511,11 @@ def _entity_json(entity: Any) -> dict[str, Any]:
     return out
 
 
+# How long ``upload_file`` waits for the server's file before it answers (the view's
+# requests time out after 30 s); a slower upload is adopted by a second request.
+ADOPT_WAIT_SECONDS = 20.0
+POLL_SECONDS = 0.004
+
 # Dictation audio per request (OpenAI's transcription limit); uploads are bounded by the
 # size announced at creation, which the attachments option bounds.
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
@@ -409,6 +524,8 @@ COMPOSER_METHODS = frozenset(
     {
         "attachment_create",
         "upload_chunk",
+        "upload_file",
+        "upload_abandon",
         "attachment_delete",
         "attachment_bytes",
         "tag_search",
@@ -459,6 +576,27 @@ async def answer_composer(
             if created is not None:
                 result["attachment"] = created.model_dump(mode="json", exclude_none=True)
             return result, None
+        case "upload_file" if "attachment_id" in params:
+            found = await composer.adopt(str(params["attachment_id"]), str(params["file_id"]))
+            return {"found": found, "adopted": found}, None
+        case "upload_file":
+            made, adopted = await composer.upload_file(
+                str(params["file_id"]),
+                str(params["marker"]),
+                str(params["name"]),
+                int(params["size"]),
+                str(params.get("mime_type") or ""),
+            )
+            if made is None:
+                return {"found": False, "adopted": False}, None
+            return {
+                "found": True,
+                "adopted": adopted,
+                "attachment": made.model_dump(mode="json", exclude_none=True),
+            }, None
+        case "upload_abandon":
+            composer.abandon(str(params["file_id"]))
+            return None, None
         case "attachment_delete":
             await composer.delete(str(params["attachment_id"]))
             return None, None

@@ -100,6 +100,8 @@ class OfflineModel(Model):
 
     - a tool result (``function_call_output``) → a short summary: a JSON block for
       structured results, the text in quotes for plain strings;
+    - a tool forced by ``model_settings.tool_choice`` (the composer's tool picker) → a
+      call of that tool, arguments derived from the whole message as below;
     - else the last user message. If it names one of the available function tools (the
       exact tool name, or the name with ``_``/``-`` read as spaces, as a whole word;
       the earliest mention wins) it calls that tool. Required arguments are derived:
@@ -129,7 +131,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        item = _reply(input, tools)
+        item = _reply(input, tools, model_settings.tool_choice)
         return ModelResponse(output=[item], usage=Usage(requests=1), response_id=_new_id("resp"))
 
     async def stream_response(
@@ -146,7 +148,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        item = _reply(input, tools)
+        item = _reply(input, tools, model_settings.tool_choice)
         # ScriptedModel streams a whole text part as one delta; a demo should show real
         # token-by-token streaming, so the Responses events are built here.
         events = _EventSequence()
@@ -227,9 +229,10 @@ def _new_id(prefix: str) -> str:
 
 
 def _reply(
-    input: str | list[TResponseInputItem], tools: list[Tool]
+    input: str | list[TResponseInputItem], tools: list[Tool], tool_choice: Any = None
 ) -> ResponseOutputMessage | ResponseFunctionToolCall:
-    """What the offline model answers to ``input`` (a message or a function call)."""
+    """What the offline model answers to ``input`` (a message or a function call).
+    ``tool_choice`` naming a function tool (the composer's tool picker) forces that tool."""
     items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
     last = items[-1] if items else {}
     if _get(last, "type") == "function_call_output":
@@ -237,7 +240,13 @@ def _reply(
 
     text = _last_user_text(items)
     function_tools = [t for t in tools if isinstance(t, FunctionTool)]
-    called = _named_tool(text, function_tools)
+    forced = next((t for t in function_tools if t.name == _chosen_tool(tool_choice)), None)
+    called: tuple[FunctionTool, str] | None
+    if forced is not None:
+        # Its arguments from the text after its name if the message names it, else all of it.
+        called = _named_tool(text, [forced]) or (forced, text)
+    else:
+        called = _named_tool(text, function_tools)
     if called is not None:
         tool, rest = called
         arguments = _derive_arguments(tool.params_json_schema, text, rest)
@@ -249,7 +258,15 @@ def _reply(
             arguments=json.dumps(arguments),
             status="completed",
         )
-    return _message(_echo(text, function_tools))
+    return _message(_echo(text, function_tools, _last_user_message(items)[1]))
+
+
+def _chosen_tool(tool_choice: Any) -> str | None:
+    """The tool name in ``ModelSettings.tool_choice`` ("auto"/"required"/"none" name none)."""
+    name = getattr(tool_choice, "name", tool_choice)
+    if not isinstance(name, str) or name in ("auto", "required", "none"):
+        return None
+    return name
 
 
 def _message(text: str) -> ResponseOutputMessage:
@@ -262,8 +279,17 @@ def _message(text: str) -> ResponseOutputMessage:
     )
 
 
-def _echo(text: str, tools: list[FunctionTool]) -> str:
-    said = f"You said: “{text.strip()}”" if text.strip() else "You sent a message without text."
+def _echo(text: str, tools: list[FunctionTool], attachments: int = 0) -> str:
+    text = text.strip()
+    if not text:
+        said = "You sent a message without text."
+    elif "\n" in text:
+        # As a block quote: a fence or list in what was typed stays inside the quote.
+        said = "You said:\n\n" + "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+    else:
+        said = f"You said: “{text}”"
+    if attachments:
+        said += f"\n\n(with {attachments} attachment{'s' if attachments > 1 else ''})"
     reply = f"{said}\n\n{_INTRO}"
     if tools:
         names = ", ".join(f"`{t.name}`" for t in tools)
@@ -326,20 +352,39 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _text_of(content: Any) -> str:
+    """What the user typed: ChatKit's converter puts it first, then one part per attachment
+    (a text file's contents as text too), which are not part of what was said."""
     if isinstance(content, str):
         return content
-    parts = [_get(p, "text") for p in content or [] if _get(p, "type") in ("input_text", "text")]
-    return "".join(p for p in parts if isinstance(p, str))
+    for part in content or []:
+        if _get(part, "type") in ("input_text", "text"):
+            text = _get(part, "text")
+            return text if isinstance(text, str) else ""
+    return ""
 
 
-def _last_user_text(items: list[Any]) -> str:
+def _attachment_count(content: Any) -> int:
+    if isinstance(content, str):
+        return 0
+    parts = list(content or [])
+    texts = [i for i, p in enumerate(parts) if _get(p, "type") in ("input_text", "text")]
+    return len(parts) - (1 if texts else 0)
+
+
+def _last_user_message(items: list[Any]) -> tuple[str, int]:
+    """The last user message's typed text and how many attachments came with it."""
     for item in reversed(items):
         if _get(item, "role") != "user":
             continue
-        text = _text_of(_get(item, "content"))
+        content = _get(item, "content")
+        text = _text_of(content)
         if not text.startswith(_CONTEXT_PREFIXES):
-            return text
-    return ""
+            return text, _attachment_count(content)
+    return "", 0
+
+
+def _last_user_text(items: list[Any]) -> str:
+    return _last_user_message(items)[0]
 
 
 def _named_tool(text: str, tools: list[FunctionTool]) -> tuple[FunctionTool, str] | None:

@@ -161,13 +161,23 @@ class Feedback(_ViewMessage):
 
 class Request(_ViewMessage):
     """A call that expects a ``reply`` (history listing, older items, rename, delete…;
-    the composer's ``attachment_create``, ``upload_chunk``, ``attachment_delete``,
-    ``attachment_bytes``, ``tag_search``, ``entity_preview``, ``transcribe``).
+    the composer's ``attachment_create``, ``upload_chunk``, ``upload_file``,
+    ``upload_abandon``, ``attachment_delete``, ``attachment_bytes``, ``tag_search``,
+    ``entity_preview``, ``transcribe``).
 
     ``upload_chunk`` carries one chunk as the message's buffer, at ``offset``. A view
     pipelines a file: every chunk names the same ``upload_id``, the first also carries
     ``name``, ``size`` and ``mime_type`` and creates the attachment (``attachments.create``),
-    and no chunk waits for an answer; the replies carry ``received`` and the attachment."""
+    and no chunk waits for an answer; the replies carry ``received`` and the attachment.
+
+    Where the Jupyter server has the ``chatkit_widget_uploads`` extension, the bytes go
+    over HTTP instead: the view PUTs the file as ``file_id`` and at once sends
+    ``upload_file`` (``file_id``, the server's ``marker``, ``name``, ``size``,
+    ``mime_type``); the kernel creates the attachment, waits for the file and adopts it
+    (``{"found", "adopted", "attachment"}``; ``found`` is false when the kernel does not
+    see the server's files). ``upload_file`` with ``attachment_id`` and ``file_id`` adopts
+    a file that came too late for the first request; ``upload_abandon`` (``file_id``)
+    says the PUT failed."""
 
     type: Literal["request"]
     request_id: str

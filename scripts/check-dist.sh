@@ -21,13 +21,17 @@ run_nonode() { env -u OPENAI_API_KEY -u OPENAI_BASE_URL PATH="$venv/bin" "$@"; }
 wheel=$(ls "$tmp"/dist/*.whl)
 sdist=$(ls "$tmp"/dist/*.tar.gz)
 tar -tzf "$sdist" >"$tmp/sdist.txt"
-for f in chatkit_widget/static/widget.js chatkit_widget/static/widget.css LICENSE; do
+for f in chatkit_widget/static/widget.js chatkit_widget/static/widget.css LICENSE \
+  chatkit_widget_uploads/handlers.py jupyter-config/jupyter_server_config.d/chatkit_widget_uploads.json; do
   grep -q "/$f\$" "$tmp/sdist.txt" || { echo "sdist lacks $f"; exit 1; }
 done
 "$BIN/python" - "$wheel" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-for want in ("chatkit_widget/static/widget.js", "chatkit_widget/static/widget.css", "/licenses/LICENSE"):
+for want in ("chatkit_widget/static/widget.js", "chatkit_widget/static/widget.css", "/licenses/LICENSE",
+             # the upload server extension and the file that enables it
+             "chatkit_widget_uploads/handlers.py",
+             "data/etc/jupyter/jupyter_server_config.d/chatkit_widget_uploads.json"):
     assert any(n.endswith(want) for n in names), f"wheel lacks {want}"
 PY
 step "built $(basename "$wheel") ($(( $(stat -c %s "$wheel") / 1024 )) kB) and $(basename "$sdist")"

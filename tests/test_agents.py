@@ -483,6 +483,15 @@ def test_offline_title_is_the_first_words_trimmed_and_short():
     assert offline_title("what's the weather in Paris?") == "What's the weather in Paris"
     assert offline_title("  # Summarize this notebook.\nmore lines") == "Summarize this notebook"
     long = offline_title("Please explain the difference between covariance and correlation")
-    assert len(long) <= 40 and long == "Please explain the difference between"
+    assert len(long) <= 40 and long == "Please explain the difference"
+
+
+def test_an_offline_title_cut_short_does_not_end_on_a_dangling_word():
+    # Cut after six words, "What do the notes and the chart say?" read "What do the notes
+    # and the" in the chat's header.
+    assert offline_title("What do the notes and the chart say?") == "What do the notes"
+    assert offline_title("Plan a picnic in the park for Saturday") == "Plan a picnic in the park"
+    # A whole short message keeps its words, even a last small one.
+    assert offline_title("What is this for") == "What is this for"
     assert offline_title("x" * 100) == "X" + "x" * 39
     assert offline_title("   ") == ""

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from agents import (
     Agent,
+    ModelSettings,
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     RunConfig,
@@ -115,6 +116,42 @@ async def test_offline_reply_streams_in_several_word_sized_deltas():
     assert "offline demo model" in final and "OPENAI_API_KEY" in final
 
 
+async def test_offline_reply_echoes_what_was_typed_not_the_attached_files(tmp_path):
+    # from_agent turns a text file into the message's second input_text part (its contents
+    # in a fence) and a figure into an input_image: the echo quotes only the typed text,
+    # so the file's fence cannot swallow the rest of the reply.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chatkit_widget import ChatKitWidget
+
+    notes = tmp_path / "meeting-notes.txt"
+    notes.write_text("Q2 review: East keeps growing.\n")
+    fig, _ = plt.subplots()
+    chat = ChatKitWidget.from_agent(
+        Agent(name="A", model=OfflineModel()),
+        attachments={"accept": {"image/*": [], "text/*": [".txt"]}},
+    )
+
+    turn = await chat.send("What do the notes say?", attachments=[notes, fig])
+
+    assert turn.text.startswith("You said: “What do the notes say?”")
+    assert "East keeps growing" not in turn.text and "```" not in turn.text
+    assert "2 attachments" in turn.text
+    assert "offline demo model" in turn.text
+
+
+async def test_offline_reply_quotes_several_lines_as_a_block():
+    agent = Agent(name="A", model=OfflineModel())
+
+    _, final = await run_streamed(agent, "Look:\n```\nx = 1")
+
+    assert final.startswith("You said:\n\n> Look:\n> ```\n> x = 1\n\n")
+    assert "offline demo model" in final
+
+
 async def test_offline_reply_is_deterministic():
     agent = Agent(name="A", model=OfflineModel())
 
@@ -144,6 +181,43 @@ async def test_offline_model_calls_a_tool_named_in_the_message_with_derived_argu
     await run_streamed(agent, "get_weather Paris for 3 days")
 
     assert calls == [{"city": "Paris for 3 days", "days": 3}]
+
+
+async def test_offline_model_calls_the_tool_the_composer_forced_without_its_name():
+    # The tool picker forces a tool (tool_choice) for a message that need not name it:
+    # "Oslo" with the weather tool chosen calls it, then the reply summarises the result.
+    calls: list[dict[str, Any]] = []
+    agent = Agent(
+        name="A",
+        model=OfflineModel(),
+        tools=[weather_tool(calls)],
+        model_settings=ModelSettings(tool_choice="get_weather"),
+    )
+
+    _, final = await run_streamed(agent, "Oslo in 2 days")
+
+    assert calls == [{"city": "Oslo in 2 days", "days": 2}]
+    assert final.startswith("The tool `get_weather` returned")
+
+    # A message that names the forced tool too gives it the text after the name, as always.
+    await run_streamed(agent, "get weather Lima")
+    assert calls[-1] == {"city": "Lima", "days": 0}
+
+
+async def test_offline_model_forced_through_the_chat_by_the_tool_picker():
+    # The whole path: chat.send(tool_choice=...) as the composer's tool picker sends it.
+    from chatkit_widget import ChatKitWidget
+
+    calls: list[dict[str, Any]] = []
+    chat = ChatKitWidget.from_agent(
+        Agent(name="A", model=OfflineModel(), tools=[weather_tool(calls)]),
+        tools=[{"id": "get_weather", "label": "Weather"}],
+    )
+
+    turn = await chat.send("Why that?", tool_choice="get_weather")
+
+    assert calls == [{"city": "Why that", "days": 0}]
+    assert turn.text.startswith("The tool `get_weather` returned")
 
 
 async def test_offline_model_recognises_a_tool_name_written_with_spaces():

@@ -10,6 +10,7 @@ import { perfHook } from "./perf";
 import type { WidgetNode } from "./chatkit";
 import type { AnyModel } from "./protocol";
 import { createStore, type Store } from "./store";
+import { keepLiveCss } from "./livecss";
 import "./styles.css";
 import "./saved.css";
 
@@ -45,7 +46,9 @@ function initialize({ model }: { model: AnyModel }) {
   }
   const entry = { model, store: createStore(model) };
   stores.add(entry);
+  const offCss = keepLiveCss(model, entry.store.connected);
   return () => {
+    offCss();
     stores.delete(entry);
     entry.store.dispose();
   };

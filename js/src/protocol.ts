@@ -210,6 +210,20 @@ export interface RequestMethods {
       | { upload_id: string; offset: number; final: boolean; name?: string; size?: number; mime_type?: string };
     result: { received: number; attachment?: import("./chatkit").Attachment };
   };
+  /**
+   * Sent while the file is PUT to the Jupyter server as `file_id` (chatkit_widget_uploads):
+   * the kernel creates the attachment and adopts the file once whole. `found: false` when
+   * the kernel does not see the server's `marker` (it runs elsewhere); `adopted: false`
+   * when the file took too long: ask again with `attachment_id` once the PUT has ended.
+   */
+  upload_file: {
+    params:
+      | { file_id: string; marker: string; name: string; size: number; mime_type: string }
+      | { attachment_id: string; file_id: string };
+    result: { found: boolean; adopted: boolean; attachment?: import("./chatkit").Attachment };
+  };
+  /** The PUT of `file_id` failed: the kernel stops waiting for it. */
+  upload_abandon: { params: { file_id: string }; result: unknown };
   attachment_delete: { params: { attachment_id: string }; result: unknown };
   /** The bytes come back as the reply's first buffer. */
   attachment_bytes: { params: { attachment_id: string }; result: { mime_type: string; name: string } };

@@ -302,6 +302,24 @@ describe("content", () => {
     expect(host.innerHTML).not.toContain("javascript:");
   });
 
+  it("keeps a blocked image's box: its size, frame and radius, the label clipped inside", () => {
+    // OpenAI's news-guide sample lays out a 160 x 200 remote image beside a column: as an
+    // unsized link the placeholder took the row's width and squeezed the column to a letter.
+    const host = show(card({ type: "Image", src: "https://elsewhere.test/hero.jpg", alt: "A long headline for the hero image", width: 160, height: 200, radius: "md", frame: true, flex: "none" }));
+    const blocked = host.querySelector<HTMLElement>(".ckw-w-image-blocked");
+    expect(blocked?.style.width).toBe("160px");
+    expect(blocked?.style.height).toBe("200px");
+    expect(blocked?.style.borderRadius).not.toBe("");
+    expect(["none", "0 0 auto"]).toContain(blocked?.style.flex);
+    expect(blocked?.className).toContain("ckw-w-frame");
+    expect(blocked?.className).toContain("ckw-w-image-blocked--sized");
+    expect(blocked?.querySelector("a")?.textContent).toBe("Image: A long headline for the hero image");
+    // Without a size it stays an inline link.
+    const plain = show(card({ type: "Image", src: "https://elsewhere.test/b.png", alt: "remote" })).querySelector<HTMLElement>(".ckw-w-image-blocked");
+    expect(plain?.className).not.toContain("ckw-w-image-blocked--sized");
+    expect(plain?.getAttribute("style") ?? "").toBe("");
+  });
+
   it("renders Markdown through the sanitizing markdown pipeline", () => {
     const host = show(card({ type: "Markdown", value: "**bold** [x](https://a.example) [y](javascript:alert(1)) <img src=x onerror=alert(1)>" }));
     const md = host.querySelector(".ckw-w-markdown") as HTMLElement;

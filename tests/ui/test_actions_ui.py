@@ -3,6 +3,7 @@ in a real JupyterLab, handled by a real ChatKitServer (``action_servers.WidgetSe
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,49 @@ def test_structured_input_is_skipped_and_looks_right_in_dark(lab_page: LabPage):
     lab_page.screenshot("structured-input-answered-dark", root)
 
 
+def test_the_answered_summary_pairs_each_question_with_its_answers(lab_page: LabPage):
+    # JupyterLab styles every <dl> in an output (floats, dt 20 % wide): the summary's grid
+    # must still put each question beside its answers, one row per question.
+    # Beside a plot in an HBox, as in notebooks/09-widgets.
+    lab_page.write_notebook(
+        "summary.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(WidgetServer())\n"
+            "widgets.HBox([widgets.Label('plot', layout=widgets.Layout(width='45%')), chat])"
+        ],
+    )
+    lab_page.open("summary.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "questions")
+    form = root.get_by_role("form", name="Questions from the assistant")
+    form.locator("label", has_text="Tabby").click()
+    form.locator("label", has_text="Ball").click()
+    form.locator("label", has_text="Feather").click()
+    form.get_by_role("button", name="Submit").click()
+    expect(root.locator(".ckw-si-item-row")).to_have_count(3)
+
+    rows = root.locator(".ckw-si-item-row").evaluate_all(
+        """rows => rows.map(row => {
+            const q = row.querySelector('dt').getBoundingClientRect();
+            const a = row.querySelector('dd').getBoundingClientRect();
+            const line = parseFloat(getComputedStyle(row.querySelector('dt')).lineHeight);
+            return {qTop: q.top, aTop: a.top, qRight: q.right, aLeft: a.left, qBottom: q.bottom,
+                    qLines: Math.round(q.height / line)};
+        })"""
+    )
+    lab_page.screenshot("structured-input-answered-light", root)
+    for row in rows:
+        assert abs(row["qTop"] - row["aTop"]) < 4, rows  # side by side
+        assert row["qRight"] <= row["aLeft"], rows  # the question first
+    for above, below in zip(rows, rows[1:], strict=False):
+        assert below["qTop"] >= above["qBottom"], rows  # one row per question, in order
+    # The questions are short: each fits on one line beside its answers.
+    assert [row["qLines"] for row in rows] == [1, 1, 1], rows
+    # The answer column starts at the same x in every row.
+    assert len({round(row["aLeft"]) for row in rows}) == 1, rows
+
+
 def widget_notebook(lab_page: LabPage, name: str, server: str = "WidgetServer()") -> None:
     lab_page.write_notebook(
         name,
@@ -133,6 +177,57 @@ def test_a_button_runs_server_action_and_the_replaced_card_shows_after_a_loading
     out = lab_page.execute("print(chat.server.actions, chat.is_responding)")
     card_id = lab_page.execute("print(chat.items[1].id)").strip()
     assert out.strip() == f"[('action', 'cats.pick', {{'name': 'Tom'}}, '{card_id}')] False"
+
+
+def test_widget_buttons_keep_their_shape_in_jupyterlab(lab_page: LabPage):
+    # JupyterLab's `.jp-ThemedContainer button { border-radius }` outranks a single class.
+    widget_notebook(lab_page, "shape.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    expect(card.locator("button", has_text="Tom")).to_be_visible()
+    radii = card.locator("button.ckw-w-button").evaluate_all(
+        "els => els.map(el => getComputedStyle(el).borderRadius)"
+    )
+    rows = card.locator(".ckw-w-list-item").evaluate_all(
+        "els => els.map(el => getComputedStyle(el).borderRadius)"
+    )
+    lab_page.screenshot("actions-card-shape-light", card)
+    assert radii and set(radii) == {"10px"}, radii  # widgets.css .ckw-w-button
+    assert rows and set(rows) == {"0px"}, rows  # square rows inside the list's frame
+
+
+def test_a_list_row_focused_by_keyboard_shows_its_whole_focus_ring(lab_page: LabPage):
+    # The list clips its rows (overflow: hidden, rounded frame): a ring drawn outside the
+    # row lost its left and right sides.
+    widget_notebook(lab_page, "ring.ipynb")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    like = card.get_by_role("button", name="Like (0)")
+    expect(like).to_be_visible()
+    like.focus()
+    lab_page.page.keyboard.press("Tab")
+    row = card.locator(".ckw-w-list-item").first
+    expect(row).to_be_focused()
+    lab_page.page.mouse.move(0, 0)
+    path = lab_page.screenshot("actions-list-focus-light", row)
+
+    from PIL import Image
+
+    ring = row.evaluate("el => getComputedStyle(el).outlineColor")
+    want = tuple(int(v) for v in re.findall(r"\d+", ring)[:3])
+    image = Image.open(path).convert("RGB")
+    middle = image.height // 2
+
+    def near(pixel: tuple[int, int, int]) -> bool:
+        return sum(abs(a - b) for a, b in zip(pixel, want, strict=True)) < 60
+
+    # Each side of the row's own box shows the ring's colour.
+    assert near(image.getpixel((1, middle))), image.getpixel((1, middle))
+    assert near(image.getpixel((image.width - 2, middle))), image.getpixel(
+        (image.width - 2, middle)
+    )
 
 
 def test_a_list_row_with_a_client_handler_changes_another_widget(lab_page: LabPage):

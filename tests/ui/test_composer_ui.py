@@ -388,3 +388,78 @@ def test_a_tag_previews_and_its_click_runs_python_that_fills_the_composer(lab_pa
     tag.click()
     expect(box).to_have_value("More about Apollo (p1)")
     expect(box).to_be_focused()
+
+
+def test_a_sent_file_shows_as_a_pill_beside_an_image(lab_page: LabPage):
+    # JupyterLab's `.jp-ThemedContainer button { border-radius }` outranks a single class:
+    # the file chip (a button that downloads it) was a 2 px box as tall as the thumbnail,
+    # and a code block's Copy button square.
+    image = png(96, 64, (76, 120, 168))
+    lab_page.write_notebook(
+        "sent_files.ipynb",
+        [
+            SETUP + "chat = ChatKitWidget(ComposerServer('Got them:\\n\\n```\\nx = 1\\n```'),\n"
+            "    attachments={'accept': {'image/*': [], 'text/*': ['.txt']}})\nchat",
+            f"await chat.send('Both', attachments=[('notes.txt', b'hi'), ('plot.png', {image!r})])",
+        ],
+    )
+    lab_page.open("sent_files.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    thumbnail = root.locator(".ckw-user .ckw-message-image")
+    # The image is a chip too until its bytes have come from the kernel.
+    expect(thumbnail.locator("img")).to_be_visible()
+    chip = root.locator(".ckw-user .ckw-message-file")
+    expect(chip).to_have_text("notes.txt")
+    lab_page.screenshot("composer-sent-files-light", root)
+
+    shape = chip.evaluate(
+        "el => ({radius: getComputedStyle(el).borderRadius, height: el.offsetHeight})"
+    )
+    assert shape["radius"] == "999px", shape
+    box, beside = chip.bounding_box(), thumbnail.bounding_box()
+    assert box is not None and beside is not None
+    assert shape["height"] < 40 < beside["height"], (shape, beside)  # a chip, not a tile
+    # The answer's code block keeps its rounded Copy button too.
+    copy = root.get_by_role("button", name="Copy code")
+    assert copy.evaluate("el => getComputedStyle(el).borderRadius") == "6px"
+    # Centred on the thumbnail's middle.
+    middle = beside["y"] + beside["height"] / 2
+    assert abs(box["y"] + box["height"] / 2 - middle) < 2, (box, beside)
+
+
+def test_a_narrow_composer_with_pickers_gives_the_text_its_own_line(lab_page: LabPage):
+    # At 360 px the paperclip, the tool picker and its chip, the model picker and Send left
+    # the text 50 px: it wrapped after every few letters.
+    lab_page.write_notebook(
+        "narrow.ipynb",
+        [
+            SETUP
+            + "chat = ChatKitWidget(ComposerServer('Ok.'), width='360px',\n"
+            + "    attachments={'accept': {'text/*': ['.txt']}},\n"
+            + "    tools=[{'id': 'search', 'label': 'Search the docs', 'short_label': 'Search',\n"
+            + "            'icon': 'search'}],\n"
+            + "    models=[{'id': 'small', 'label': 'Small', 'default': True},\n"
+            + "            {'id': 'large', 'label': 'Large'}])\nchat"
+        ],
+    )
+    lab_page.open("narrow.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    root.get_by_role("button", name="Tools").click()
+    root.get_by_role("menuitemradio", name="Search the docs").click()
+    expect(root.locator(".ckw-tool-chip")).to_contain_text("Search")
+    composer(lab_page).fill("Compare the regions")
+    lab_page.screenshot("composer-narrow-light", root)
+
+    form = root.locator(".ckw-composer").bounding_box()
+    text = composer(lab_page).bounding_box()
+    send = root.get_by_role("button", name="Send message").bounding_box()
+    model = root.get_by_role("button", name="Model: Small").bounding_box()
+    assert form is not None and text is not None and send is not None and model is not None
+    assert text["width"] > form["width"] * 0.8, (text, form)  # the whole width for the text
+    assert composer(lab_page).evaluate("el => el.scrollHeight <= el.clientHeight + 1")  # 1 line
+    # The controls are on a row below it, Send at the right end, inside the composer.
+    assert send["y"] >= text["y"] + text["height"] - 1, (send, text)
+    assert send["x"] + send["width"] <= form["x"] + form["width"], (send, form)
+    assert send["x"] > model["x"] and send["x"] > form["x"] + form["width"] * 0.7, send

@@ -14,6 +14,7 @@ import { buildContent, insertMention, type MentionQuery, mentionAt } from "./men
 import { MentionMenu } from "./MentionMenu";
 import { COMPOSER_TRAITS, type ComposerOptions, defaultModel, readComposerOptions } from "./options";
 import { ModelPicker, ToolPicker } from "./Pickers";
+import { uploadEndpoint } from "./httpUpload";
 import { acceptAttribute, checkFiles, uploadFile } from "./uploads";
 import "./composer.css";
 
@@ -109,6 +110,12 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
 
   // Local thumbnails are blob: URLs: free them when the composer goes.
   useEffect(() => () => pendingRef.current.forEach((p) => p.localUrl && URL.revokeObjectURL(p.localUrl)), []);
+
+  // Look the upload endpoint up before the first file, not while it waits (one GET).
+  const attaches = Boolean(attachOptions);
+  useEffect(() => {
+    if (attaches) void uploadEndpoint(store);
+  }, [attaches, store]);
 
   // Benchmarks (bench_attachments.py) time uploads and round trips through the view.
   useEffect(() => {

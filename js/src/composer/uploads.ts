@@ -2,7 +2,10 @@
 // uploads as binary comm buffers in chunks, and image previews fetched from the kernel.
 
 import type { Attachment } from "../chatkit";
+import { perfHook } from "../perf";
+import type { RequestMethods } from "../protocol";
 import type { Store } from "../store";
+import { discard, markRemote, newFileId, putFile, uploadEndpoint } from "./httpUpload";
 import type { AttachmentOptions } from "./options";
 
 /** Bytes per upload message: far under the websocket's message limit. */
@@ -67,25 +70,112 @@ export function checkFiles(files: FileLike[], already: number, options: Attachme
 }
 
 /**
- * Send a file to the kernel: every chunk goes at once (a window of them in flight); the
- * first carries the metadata and the kernel creates the attachment from it, so no chunk
- * waits for `attachments.create`'s answer. `onProgress` gets 0..1.
+ * Send a file to the kernel: over HTTP when the Jupyter server offers its upload endpoint
+ * (httpUpload.ts), else as comm buffers. `onProgress` gets 0..1.
  */
 export async function uploadFile(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+  const target = await uploadEndpoint(store);
+  if (!target) return uploadChunks(store, file, onProgress);
+  const started = performance.now();
+  const fileId = newFileId();
+  // At once: the kernel makes the attachment and waits for the file while the server
+  // takes the bytes, so its answer follows the last byte by one message, not a round
+  // trip. The small request goes first: behind the file it would wait its turn.
+  const asked = store.request("upload_file", {
+    file_id: fileId,
+    marker: target.marker,
+    name: file.name,
+    size: file.size,
+    mime_type: file.type || "",
+  });
+  const putting = putFile(target, fileId, file, (fraction) => onProgress(fraction * 0.95));
+  let stopped = false;
+  let putFailed = false;
+  let putEnded = started;
+  const put = putting.done.then(
+    () => {
+      putEnded = performance.now();
+      return true;
+    },
+    () => {
+      if (stopped) return false;
+      putFailed = true;
+      void store.request("upload_abandon", { file_id: fileId }).catch(() => undefined);
+      return false;
+    },
+  );
+  const stop = () => {
+    stopped = true;
+    putting.abort();
+    discard(target, fileId);
+  };
+  let reply: RequestMethods["upload_file"]["result"];
+  try {
+    reply = await asked;
+  } catch (error) {
+    if (putFailed) return uploadChunks(store, file, onProgress); // the kernel stopped waiting
+    stop(); // refused (too large, a type outside accept): the bytes need not go on
+    throw error;
+  }
+  if (!reply.found || !reply.attachment) {
+    stop();
+    markRemote(store);
+    return uploadChunks(store, file, onProgress);
+  }
+  const attachment = reply.attachment;
+  if (!reply.adopted && (await put)) {
+    reply = await store.request("upload_file", { attachment_id: attachment.id, file_id: fileId });
+  }
+  if (reply.adopted) {
+    onProgress(1);
+    recordStages(putEnded - started, performance.now() - putEnded);
+    return attachment;
+  }
+  // The PUT failed after the kernel stopped waiting: the same attachment gets comm buffers.
+  await sendChunks(store, file, (offset, final) => ({ attachment_id: attachment.id, offset, final }), onProgress);
+  return attachment;
+}
+
+/** bench_attachments.py reports the two stages of an HTTP upload. */
+function recordStages(put: number, after: number): void {
+  const hook = perfHook() as { uploadStages?: { put: number; after: number } } | undefined;
+  if (hook) hook.uploadStages = { put, after };
+}
+
+/**
+ * Send a file as comm buffers, every chunk at once (a window of them in flight): the
+ * first carries the metadata and the kernel creates the attachment from it, so no chunk
+ * waits for `attachments.create`'s answer.
+ */
+export async function uploadChunks(store: Store, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
   const upload_id = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+  const meta = { name: file.name, size: file.size, mime_type: file.type || "" };
+  const attachment = await sendChunks(
+    store,
+    file,
+    (offset, final) => ({ upload_id, offset, final, ...(offset === 0 ? meta : {}) }),
+    onProgress,
+  );
+  if (!attachment) throw new Error("the kernel did not say which attachment it made");
+  return attachment;
+}
+
+type ChunkParams = RequestMethods["upload_chunk"]["params"];
+
+/** The chunks of `file` as `upload_chunk` requests; the attachment a reply named, if any. */
+async function sendChunks(
+  store: Store,
+  file: File,
+  params: (offset: number, final: boolean) => ChunkParams,
+  onProgress: (fraction: number) => void,
+): Promise<Attachment | undefined> {
   const inFlight: Promise<unknown>[] = [];
   let attachment: Attachment | undefined;
   let offset = 0;
   do {
     const end = Math.min(offset + CHUNK_BYTES, file.size);
     const bytes = await file.slice(offset, end).arrayBuffer();
-    const params = {
-      upload_id,
-      offset,
-      final: end >= file.size,
-      ...(offset === 0 ? { name: file.name, size: file.size, mime_type: file.type || "" } : {}),
-    };
-    const sent = store.request("upload_chunk", params, [bytes]).then((reply) => {
+    const sent = store.request("upload_chunk", params(offset, end >= file.size), [bytes]).then((reply) => {
       if (reply.attachment) attachment = reply.attachment;
       onProgress(file.size ? reply.received / file.size : 1);
     });
@@ -95,7 +185,6 @@ export async function uploadFile(store: Store, file: File, onProgress: (fraction
     offset = end;
   } while (offset < file.size);
   await Promise.all(inFlight);
-  if (!attachment) throw new Error("the kernel did not say which attachment it made");
   return attachment;
 }
 

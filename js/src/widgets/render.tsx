@@ -266,8 +266,14 @@ function ImageView({ node }: { node: Node }) {
   }
   const href = safeHref(src);
   const label = `Image: ${str(node.alt) || src || "blocked"}`;
+  // A sized image keeps its box (size, frame, radius, flex) so the layout around it holds;
+  // the label is clipped inside. Its fit, position and background are for pixels only.
+  const box: Style = {};
+  block(box, node);
+  const sized = Object.keys(box).some((key) => key !== "margin" && !key.startsWith("margin-"));
+  const blockedCls = `ckw-w-image-blocked${sized ? " ckw-w-image-blocked--sized" : ""}${node.frame ? " ckw-w-frame" : ""}`;
   return (
-    <span class="ckw-w-image-blocked" title="Image not from an allowed domain">
+    <span class={blockedCls} title="Image not from an allowed domain" style={box}>
       <WidgetIcon name="lucide:image" size={14} />
       {href ? (
         <a href={href} target="_blank" rel="noopener noreferrer">
