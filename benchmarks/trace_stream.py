@@ -11,9 +11,9 @@ each interval given (default: the transport's) streams the reply once with strea
 sent every that many ms, in the same page; ``--variant NAME=CSS`` streams it again with CSS
 added to the page, ``--variant NAME=off:IMPROVEMENT`` with one of the view's improvements
 switched off (js/src/perf.ts); ``--full`` adds passes with V8's profiler (by script) and
-invalidation tracking; ``--idle-only`` traces the page at rest; ``--long`` streams at the end of a 1,000-item
-thread opened in full instead of an empty one; ``--keep DIR`` keeps the raw
-traces.
+invalidation tracking; ``--idle-only`` traces the page at rest; ``--long`` streams at the
+end of a 1,000-item thread opened in full instead of an empty one; ``--keep DIR`` keeps the
+raw traces.
 """
 
 from __future__ import annotations
@@ -56,21 +56,54 @@ INVALIDATION = ["disabled-by-default-devtools.timeline.invalidationTracking"]
 
 # Self-time names folded into the groups printed first (the rest are printed by name).
 GROUPS = {
-    "JavaScript": {"FunctionCall", "EvaluateScript", "v8.execute", "V8.Execute", "v8.run",
-                   "RunMicrotasks", "TimerFire", "FireAnimationFrame", "EventDispatch",
-                   "v8.callFunction", "V8.RunMicrotasks", "FireIdleCallback",
-                   "ResizeObserver::DeliverObservations", "MutationObserver"},
-    "GC": {"MinorGC", "MajorGC", "V8.GCScavenger", "V8.GCFinalizeMC", "BlinkGC.AtomicPhase",
-           "V8.GC_SCAVENGER", "V8.GCIncrementalMarking", "ThreadState::performIdleLazySweep",
-           "BlinkGC.CompleteSweep", "V8.GC_MC_INCREMENTAL", "V8.GCCompactor"},
-    "style": {"UpdateLayoutTree", "RecalculateStyles", "ScheduleStyleRecalculation",
-              "ParseAuthorStyleSheet"},
+    "JavaScript": {
+        "FunctionCall",
+        "EvaluateScript",
+        "v8.execute",
+        "V8.Execute",
+        "v8.run",
+        "RunMicrotasks",
+        "TimerFire",
+        "FireAnimationFrame",
+        "EventDispatch",
+        "v8.callFunction",
+        "V8.RunMicrotasks",
+        "FireIdleCallback",
+        "ResizeObserver::DeliverObservations",
+        "MutationObserver",
+    },
+    "GC": {
+        "MinorGC",
+        "MajorGC",
+        "V8.GCScavenger",
+        "V8.GCFinalizeMC",
+        "BlinkGC.AtomicPhase",
+        "V8.GC_SCAVENGER",
+        "V8.GCIncrementalMarking",
+        "ThreadState::performIdleLazySweep",
+        "BlinkGC.CompleteSweep",
+        "V8.GC_MC_INCREMENTAL",
+        "V8.GCCompactor",
+    },
+    "style": {
+        "UpdateLayoutTree",
+        "RecalculateStyles",
+        "ScheduleStyleRecalculation",
+        "ParseAuthorStyleSheet",
+    },
     "layout": {"Layout", "UpdateLayout", "InvalidateLayout"},
-    "pre-paint / paint / layerize": {"PrePaint", "Paint", "PaintImage", "UpdateLayer",
-                                     "UpdateLayerTree", "Layerize", "CompositeLayers",
-                                     "PaintArtifactCompositor::Update",
-                                     "LocalFrameView::RunPrePaintLifecyclePhase",
-                                     "LocalFrameView::RunPaintLifecyclePhase"},
+    "pre-paint / paint / layerize": {
+        "PrePaint",
+        "Paint",
+        "PaintImage",
+        "UpdateLayer",
+        "UpdateLayerTree",
+        "Layerize",
+        "CompositeLayers",
+        "PaintArtifactCompositor::Update",
+        "LocalFrameView::RunPrePaintLifecyclePhase",
+        "LocalFrameView::RunPaintLifecyclePhase",
+    },
     "hit test": {"HitTest", "LocalFrameView::UpdateAllLifecyclePhases"},
     "commit": {"Commit", "ProxyMain::BeginMainFrame::commit", "ProxyMain::BeginMainFrame"},
 }
@@ -86,7 +119,8 @@ def main_thread(events: list[dict[str, Any]]) -> tuple[int, int]:
     mains = {
         (e["pid"], e["tid"])
         for e in events
-        if e.get("ph") == "M" and e.get("name") == "thread_name"
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
         and e["args"].get("name") == "CrRendererMain"
     }
     busy: dict[tuple[int, int], float] = defaultdict(float)
@@ -107,20 +141,36 @@ def complete_events(events: list[dict[str, Any]], pid: int, tid: int) -> list[di
     ):
         ph = e.get("ph")
         if ph == "X":
-            out.append({"name": e["name"], "ts": e["ts"], "dur": e.get("dur", 0),
-                        "args": e.get("args", {}), "cat": e.get("cat", "")})
+            out.append(
+                {
+                    "name": e["name"],
+                    "ts": e["ts"],
+                    "dur": e.get("dur", 0),
+                    "args": e.get("args", {}),
+                    "cat": e.get("cat", ""),
+                }
+            )
         elif ph == "B":
             open_.append(e)
         elif ph == "E" and open_:
             b = open_.pop()
-            out.append({"name": b["name"], "ts": b["ts"], "dur": e["ts"] - b["ts"],
-                        "args": b.get("args", {}), "cat": b.get("cat", "")})
+            out.append(
+                {
+                    "name": b["name"],
+                    "ts": b["ts"],
+                    "dur": e["ts"] - b["ts"],
+                    "args": b.get("args", {}),
+                    "cat": b.get("cat", ""),
+                }
+            )
     # Parents first when two start together.
     out.sort(key=lambda e: (e["ts"], -e["dur"]))
     return out
 
 
-def self_times(evs: list[dict[str, Any]], start: float, end: float) -> tuple[dict[str, float], float]:
+def self_times(
+    evs: list[dict[str, Any]], start: float, end: float
+) -> tuple[dict[str, float], float]:
     """Self time (µs) by event name within [start, end], and the top-level tasks' total."""
     selfs: dict[str, float] = defaultdict(float)
     stack: list[dict[str, Any]] = []
@@ -148,8 +198,12 @@ def profile_by_script(
         if e.get("pid") != pid:
             continue
         if e.get("name") == "Profile" and e.get("tid") == tid:
-            profiles[e["id"]] = {"nodes": {}, "samples": [], "deltas": [],
-                                 "t": e["args"]["data"].get("startTime", 0)}
+            profiles[e["id"]] = {
+                "nodes": {},
+                "samples": [],
+                "deltas": [],
+                "t": e["args"]["data"].get("startTime", 0),
+            }
     for e in sorted(
         (e for e in events if e.get("name") == "ProfileChunk" and e.get("pid") == pid),
         key=lambda e: e["ts"],
@@ -168,7 +222,7 @@ def profile_by_script(
     for p in profiles.values():
         t = p["t"]
         samples, deltas = p["samples"], p["deltas"]
-        for i, (node_id, delta) in enumerate(zip(samples, deltas)):
+        for i, (node_id, delta) in enumerate(zip(samples, deltas, strict=False)):
             t += delta
             if t < start or t > end:
                 continue
@@ -177,8 +231,9 @@ def profile_by_script(
             frame = p["nodes"].get(node_id, {}).get("callFrame", {})
             url = frame.get("url") or frame.get("functionName") or "?"
             by_script[script_name(url)] += weight
-            by_function[f"{frame.get('functionName') or '(anonymous)'} "
-                        f"[{script_name(url)}]"] += weight
+            by_function[f"{frame.get('functionName') or '(anonymous)'} [{script_name(url)}]"] += (
+                weight
+            )
     return by_script, by_function
 
 
@@ -187,8 +242,10 @@ def profile_lines(
 ) -> list[str]:
     by_script, by_function = profile_by_script(events, pid, tid, start, end)
     total = sum(v for k, v in by_script.items() if k != "(idle)")
-    lines = [f"  V8 samples (main thread, {total / 1000:.0f} ms busy sampled) by script, "
-             "ms per batch ('(program)' is the browser's own work, outside JavaScript):"]
+    lines = [
+        f"  V8 samples (main thread, {total / 1000:.0f} ms busy sampled) by script, "
+        "ms per batch ('(program)' is the browser's own work, outside JavaScript):"
+    ]
     for name, us in sorted(by_script.items(), key=lambda kv: -kv[1])[:12]:
         if name != "(idle)":
             lines.append(f"    {us / 1000 / batches:7.3f}  {name[:110]}")
@@ -206,8 +263,12 @@ NODE_NAMES: dict[int, str] = {}
 
 
 def paint_lines(
-    evs: list[dict[str, Any]], events: list[dict[str, Any]], pid: int, start: float,
-    end: float, batches: int
+    evs: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    pid: int,
+    start: float,
+    end: float,
+    batches: int,
 ) -> list[str]:
     """Paint events by painted node and clip size; invalidations by node and reason."""
     by_node: dict[tuple[Any, str], list[float]] = defaultdict(list)
@@ -219,8 +280,10 @@ def paint_lines(
             by_node[(d.get("nodeId"), size)].append(e["dur"])
     lines = ["  Paint events per batch by painted node (count per batch, ms per batch):"]
     for (node, size), durs in sorted(by_node.items(), key=lambda kv: -sum(kv[1]))[:6]:
-        lines.append(f"    {sum(durs) / 1000 / batches:7.3f}  [{len(durs) / batches:5.2f}]  "
-                     f"node {node} {NODE_NAMES.get(node, '')} clip {size}")
+        lines.append(
+            f"    {sum(durs) / 1000 / batches:7.3f}  [{len(durs) / batches:5.2f}]  "
+            f"node {node} {NODE_NAMES.get(node, '')} clip {size}"
+        )
     reasons: dict[str, int] = defaultdict(int)
     for e in events:
         if e.get("pid") != pid or not str(e.get("name", "")).endswith("InvalidationTracking"):
@@ -257,10 +320,13 @@ def describe_nodes(cdp: Any, ids: set[int]) -> None:
         except Exception:  # noqa: BLE001 - the node is gone: leave it unnamed
             continue
         attrs = node.get("attributes", [])
-        attr = dict(zip(attrs[::2], attrs[1::2]))
+        attr = dict(zip(attrs[::2], attrs[1::2], strict=False))
         cls = ".".join(attr.get("class", "").split()[:3])
-        NODE_NAMES[backend] = node["nodeName"].lower() + (f".{cls}" if cls else "") + (
-            f"#{attr['id']}" if "id" in attr else "")
+        NODE_NAMES[backend] = (
+            node["nodeName"].lower()
+            + (f".{cls}" if cls else "")
+            + (f"#{attr['id']}" if "id" in attr else "")
+        )
 
 
 def script_name(url: str) -> str:
@@ -283,8 +349,11 @@ def analyse(raw: bytes, batches: int, window: tuple[float, float] | None) -> str
         f"top-level events {top / 1000:.0f} ms = {top / (end - start) * 100:.1f} % "
         f"= {top / 1000 / batches:.2f} ms per batch"
     ]
-    frames = sum(1 for e in evs if e["name"] == "ProxyMain::BeginMainFrame::commit"
-                 and start <= e["ts"] <= end)
+    frames = sum(
+        1
+        for e in evs
+        if e["name"] == "ProxyMain::BeginMainFrame::commit" and start <= e["ts"] <= end
+    )
     lines.append(f"  frames committed per batch: {frames / batches:.2f}")
     grouped: dict[str, float] = defaultdict(float)
     for name, us in selfs.items():
@@ -316,8 +385,9 @@ def analyse(raw: bytes, batches: int, window: tuple[float, float] | None) -> str
             kinds[label] += e["dur"]
             counts[label] += 1
         stack.append(e)
-    lines.append("  inclusive time per batch of a task's first-level events (top 25), ms "
-                 "[count per batch]:")
+    lines.append(
+        "  inclusive time per batch of a task's first-level events (top 25), ms [count per batch]:"
+    )
     for name, us in sorted(kinds.items(), key=lambda kv: -kv[1])[:25]:
         lines.append(f"    {us / 1000 / batches:7.3f}  [{counts[name] / batches:5.2f}]  {name}")
     if any(e.get("name") == "ProfileChunk" for e in events):
@@ -391,7 +461,8 @@ def main() -> int:
             off = css[4:].split(",") if css.startswith("off:") else []
             css = "" if off else css
             lp.page.evaluate(
-                "(off) => { window.__ckwPerf.off = Object.fromEntries(off.map((n) => [n, true])); }",
+                "(off) => {"
+                " window.__ckwPerf.off = Object.fromEntries(off.map((n) => [n, true])); }",
                 off,
             )
             lp.page.evaluate(
@@ -428,8 +499,10 @@ def main() -> int:
                     f"{result['streamMs'] / 1000:.1f} s, load {os.getloadavg()[0]:.2f}\n"
                     + analyse(raw, n, None)
                 )
-        reports.append("(the profiler and invalidation tracking cost time of their own: "
-                       "take times from the 'timing' pass, shares from the others)")
+        reports.append(
+            "(the profiler and invalidation tracking cost time of their own: "
+            "take times from the 'timing' pass, shares from the others)"
+        )
     print(f"trace_stream: {len(doc) / 1000:.1f} KB reply at {RATE:.0f} deltas/s, empty thread")
     print("\n".join(reports))
     print(f"  (wall time {time.monotonic() - began:.0f} s)")
