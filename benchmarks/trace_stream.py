@@ -198,7 +198,7 @@ def profile_by_script(
         if e.get("pid") != pid:
             continue
         if e.get("name") == "Profile" and e.get("tid") == tid:
-            profiles[e["id"]] = {
+            profiles[str(e["id"])] = {
                 "nodes": {},
                 "samples": [],
                 "deltas": [],
@@ -208,7 +208,7 @@ def profile_by_script(
         (e for e in events if e.get("name") == "ProfileChunk" and e.get("pid") == pid),
         key=lambda e: e["ts"],
     ):
-        p = profiles.get(e.get("id"))
+        p = profiles.get(str(e.get("id")))
         if p is None:
             continue
         data = e["args"]["data"]
@@ -411,7 +411,7 @@ def main() -> int:
         name, _, css = args[i + 1].partition("=")
         variants.append((name, css))
         del args[i : i + 2]
-    passes = [("timing", [])]
+    passes: list[tuple[str, list[str]]] = [("timing", [])]
     if "--idle-only" in args:
         args.remove("--idle-only")
         intervals_off = True
@@ -423,7 +423,7 @@ def main() -> int:
     long = "--long" in args  # at the end of a 1,000-item thread opened in full
     if long:
         args.remove("--long")
-    intervals = [float(a) for a in args] or [None]
+    intervals: list[float | None] = [float(a) for a in args] or [None]
     began = time.monotonic()
     doc = markdown_document()
     seed_code = SEED.split("store = MemoryStore()")[0]
@@ -437,6 +437,7 @@ def main() -> int:
         lp.run_all(timeout_ms=120_000)
         root = lp.page.locator(".ckw-root").first
         browser = lp.page.context.browser
+        assert browser is not None  # a launched browser's page
         lp.execute("server.rate = 20000.0")
         stream_reply(lp, root, "Warm up.")
         lp.execute(f"server.rate = {RATE!r}")
