@@ -403,6 +403,31 @@ describe("controls", () => {
     expect(host.querySelector<HTMLInputElement>("input[type='radio'][value='b']")?.checked).toBe(true);
   });
 
+  it("shows a DatePicker's placeholder while it is empty, not the browser's mm/dd/yyyy", () => {
+    const host = show(card({ type: "DatePicker", name: "when", placeholder: "Pick a day" }));
+    const date = host.querySelector<HTMLInputElement>("input[type='date']") as HTMLInputElement;
+    const shown = () => host.querySelector(".ckw-w-date-placeholder");
+    // ChatKit.js shows the placeholder in the empty control; the native format text is hidden.
+    expect(shown()?.textContent).toBe("Pick a day");
+    expect(date.closest("[data-empty]")).not.toBeNull();
+    expect(date.getAttribute("aria-label")).toBe("Pick a day");
+    date.value = "2025-05-06";
+    date.dispatchEvent(new Event("input", { bubbles: true }));
+    return tick().then(() => {
+      expect(shown()).toBeNull();
+      expect(date.closest("[data-empty]")).toBeNull();
+      date.value = "";
+      date.dispatchEvent(new Event("input", { bubbles: true }));
+      return tick();
+    }).then(() => expect(shown()?.textContent).toBe("Pick a day"));
+  });
+
+  it("shows no placeholder over a DatePicker with a value", () => {
+    const host = show(card({ type: "DatePicker", name: "when", placeholder: "Pick a day", defaultValue: "2025-02-03" }));
+    expect(host.querySelector(".ckw-w-date-placeholder")).toBeNull();
+    expect(host.querySelector("[data-empty]")).toBeNull();
+  });
+
   it("renders a Button's label, icons and style props", () => {
     const host = show(
       card({ type: "Button", label: "Go", iconStart: "sparkle", iconEnd: "lucide:arrow-right", color: "discovery", variant: "outline", size: "lg", pill: true, block: true }),

@@ -503,20 +503,38 @@ function DatePickerView({ node, path }: { node: Node; path: string }) {
   const name = str(node.name);
   const day = (value: unknown) => (/^\d{4}-\d{2}-\d{2}/.exec(str(value))?.[0] ?? undefined);
   const busy = ctx.pending.has(path);
+  const placeholder = str(node.placeholder);
+  // A native date input shows the browser's "mm/dd/yyyy" when empty; ChatKit.js shows the
+  // placeholder there. The wrapper hides the native text (CSS) and lays the placeholder over.
+  const [empty, setEmpty] = useState(day(node.defaultValue) === undefined);
+  const track = (event: Event) => setEmpty(!(event.currentTarget as HTMLInputElement).value);
+  const changed = onChangeFor(ctx, node, path);
+  const showPlaceholder = empty && placeholder !== "";
   return (
     <Field ctx={ctx} path={path} block={node.block === true}>
-      <input
-        type="date"
-        class={controlClass(node, "ckw-w-date")}
-        id={fieldId(ctx, name)}
-        {...{ [FIELD_ATTR]: name, "data-ckw-key": path }}
-        defaultValue={day(node.defaultValue)}
-        min={day(node.min)}
-        max={day(node.max)}
-        aria-label={str(node.placeholder) || undefined}
-        disabled={node.disabled === true || busy}
-        onChange={onChangeFor(ctx, node, path)}
-      />
+      <span class={`ckw-w-date-wrap${node.block ? " ckw-w-block" : ""}`} data-empty={showPlaceholder ? "" : undefined}>
+        <input
+          type="date"
+          class={controlClass(node, "ckw-w-date")}
+          id={fieldId(ctx, name)}
+          {...{ [FIELD_ATTR]: name, "data-ckw-key": path }}
+          defaultValue={day(node.defaultValue)}
+          min={day(node.min)}
+          max={day(node.max)}
+          aria-label={placeholder || undefined}
+          disabled={node.disabled === true || busy}
+          onInput={track}
+          onChange={(event) => {
+            track(event);
+            changed(event);
+          }}
+        />
+        {showPlaceholder ? (
+          <span class="ckw-w-date-placeholder" aria-hidden="true">
+            {placeholder}
+          </span>
+        ) : null}
+      </span>
     </Field>
   );
 }
