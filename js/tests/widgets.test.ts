@@ -302,6 +302,20 @@ describe("content", () => {
     expect(host.innerHTML).not.toContain("javascript:");
   });
 
+  it("labels a blocked image without alt text by its host, the full URL only in a title", () => {
+    const url = `https://cdn.elsewhere.test/${"very-long-path/".repeat(12)}photo.jpg?size=large&token=abc`;
+    const host = show(card({ type: "Image", src: url, width: 160, height: 120 }));
+    const link = host.querySelector<HTMLAnchorElement>(".ckw-w-image-blocked a") as HTMLAnchorElement;
+    expect(link.textContent).toBe("Image blocked (cdn.elsewhere.test)");
+    expect(link.title).toBe(url);
+    expect(link.getAttribute("href")).toBe(url);
+    expect(host.textContent).not.toContain("very-long-path");
+    // Not a web URL: no host to name, and nothing of it in the view.
+    const odd = show(card({ type: "Image", src: "javascript:alert(1)" }));
+    expect(odd.querySelector(".ckw-w-image-blocked")?.textContent).toBe("Image blocked");
+    expect(odd.innerHTML).not.toContain("javascript:");
+  });
+
   it("keeps a blocked image's box: its size, frame and radius, the label clipped inside", () => {
     // OpenAI's news-guide sample lays out a 160 x 200 remote image beside a column: as an
     // unsized link the placeholder took the row's width and squeezed the column to a letter.

@@ -14,7 +14,7 @@ import { memo } from "../components/memo";
 import { WidgetFallback, widgetText } from "../components/Items";
 import { Markdown } from "../components/Markdown";
 import { safeHref } from "../components/Messages";
-import { isAllowedImage } from "../sanitize";
+import { blockedImageLabel, isAllowedImage } from "../sanitize";
 import { type ActionConfig, type ActionSource, isAction, loadingFor, type OnWidgetAction } from "./actions";
 import { Chart } from "./chart";
 import { buildPayload, collectValues, controlValue, FIELD_ATTR, type FormValue } from "./payload";
@@ -265,7 +265,7 @@ function ImageView({ node }: { node: Node }) {
     return <img class={cls} src={src} alt={str(node.alt)} loading="lazy" referrerpolicy="no-referrer" style={style} />;
   }
   const href = safeHref(src);
-  const label = `Image: ${str(node.alt) || src || "blocked"}`;
+  const label = blockedImageLabel(src, str(node.alt));
   // A sized image keeps its box (size, frame, radius, flex) so the layout around it holds;
   // the label is clipped inside. Its fit, position and background are for pixels only.
   const box: Style = {};
@@ -276,7 +276,7 @@ function ImageView({ node }: { node: Node }) {
     <span class={blockedCls} title="Image not from an allowed domain" style={box}>
       <WidgetIcon name="lucide:image" size={14} />
       {href ? (
-        <a href={href} target="_blank" rel="noopener noreferrer">
+        <a href={href} target="_blank" rel="noopener noreferrer" title={href}>
           {label}
         </a>
       ) : (
