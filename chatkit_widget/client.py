@@ -120,6 +120,8 @@ class ChatKitClient:
         self.progress: ProgressUpdateEvent | None = None
         self.stream_options: dict[str, Any] | None = None
         self.last_error: ErrorEvent | None = None
+        # What the last response ran: the error's Retry resends a failed action.
+        self._last_request: BaseReq | None = None
         # Notices since the last response start: a view that attaches late gets them in
         # its snapshot (e.g. "thread not found" reported before any view rendered).
         self.notices: list[dict[str, Any]] = []
@@ -203,6 +205,22 @@ class ChatKitClient:
                 params=ThreadRetryAfterItemParams(thread_id=thread_id, item_id=item_id)
             )
         )
+
+    def retry_error(self) -> asyncio.Task[Turn]:
+        """The error's Retry: a failed widget action is sent again (same action, same
+        sender item), as the click was; any other failure runs again from the last user
+        message. Rerunning the last answer for a failed click would delete it."""
+        request = self._last_request
+        if (
+            self.last_error is not None
+            and isinstance(request, ThreadsCustomActionReq)
+            and request.params.thread_id == self.state.thread_id
+        ):
+            sender = request.params.item_id
+            if sender is not None and sender not in self.state.items:
+                raise ValueError(f"the widget {clip(repr(sender))} that sent the action is gone")
+            return self._start(request)
+        return self.retry(None)
 
     def cancel(self) -> bool:
         """Stop the running response; returns whether there was one. Safe at any point:
@@ -303,6 +321,7 @@ class ChatKitClient:
         self._running = True
         turn = Turn(thread_id=self.state.thread_id)
         self.last_error = None
+        self._last_request = request
         self.notices = []
         self.dispatcher.round_trips = 0
         self.transport.push({"type": RESPONSE_START})

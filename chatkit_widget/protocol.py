@@ -138,7 +138,8 @@ class Cancel(_ViewMessage):
 
 
 class Retry(_ViewMessage):
-    """Run again from a user message (``None``: the last one)."""
+    """Run again from a user message (``None``: the error banner's Retry, see
+    ``ChatKitClient.retry_error``)."""
 
     type: Literal["retry"]
     item_id: str | None = None

@@ -743,6 +743,8 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
                     self._spawn(self._composer.click(entity), "handle the entity click")
                 case protocol.Cancel():
                     client.cancel()
+                case protocol.Retry(item_id=None):
+                    _log_failure(client.retry_error())  # the error banner's Retry
                 case protocol.Retry(item_id=item_id):
                     _log_failure(client.retry(item_id))
                 case protocol.NewThread():

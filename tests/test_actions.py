@@ -421,3 +421,34 @@ async def test_stop_during_an_action_response_unlocks_and_replies():
     assert chat.is_responding is False
     assert replies(chat) == [{"type": "reply", "request_id": "r", "ok": True}]
     assert "Pick a cat name" in widget_text(widget_item(chat))  # the card was not replaced
+
+
+class FailingActionServer(WidgetServer):
+    """An action the server does not handle: ChatKitServer turns the raise into a
+    retryable error event."""
+
+    async def action(self, thread, action, sender, context):  # type: ignore[override]
+        if action.type == "cats.follow":
+            self.actions.append(("action", action.type, action.payload, sender and sender.id))
+            raise NotImplementedError("no follow here")
+        async for event in super().action(thread, action, sender, context):
+            yield event
+
+
+async def test_retry_after_a_failed_action_resends_the_action_and_keeps_the_answer():
+    chat, server = await chat_with_card(FailingActionServer())
+    card = widget_item(chat)
+    before = [i.id for i in chat.items]
+    click = {"type": "cats.follow", "payload": {"name": "Tom"}}
+    view_says(chat, {"type": "action", "action": click, "item_id": card.id, "request_id": "r"})
+    await until(lambda: replies(chat))
+    errors = [e for e in view_events(chat) if e["type"] == "error"]
+    assert errors and errors[-1]["allow_retry"] is True
+
+    # The error banner's Retry (no item id) retries the click, not the last message.
+    view_says(chat, {"type": "retry", "item_id": None})
+    await until(lambda: len(server.actions) == 2 and not chat.is_responding)
+    await settle()
+    assert server.actions == [("action", "cats.follow", {"name": "Tom"}, card.id)] * 2
+    assert [i.id for i in chat.items] == before  # the answer was not deleted and rerun
+    assert len([e for e in view_events(chat) if e["type"] == "error"]) == 2

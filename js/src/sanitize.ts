@@ -169,15 +169,32 @@ function normalizeDomain(entry: string): string {
   return domain.replace(/^\*?\./, ""); // "*.example.com" and ".example.com" mean the same
 }
 
+/**
+ * What a blocked image says: its alt text, else the host it would have loaded from. Never
+ * the whole URL: a long one wraps across its box; a link's title holds it instead.
+ */
+export function blockedImageLabel(src: string, alt: string | null | undefined): string {
+  const text = alt?.trim();
+  if (text) return `Image: ${text}`;
+  let host = "";
+  try {
+    const url = new URL(src.trim());
+    if (url.protocol === "https:" || url.protocol === "http:") host = url.hostname;
+  } catch {
+    // not an absolute URL: nothing to name
+  }
+  if (host.length > 60) host = `${host.slice(0, 59)}…`;
+  return host ? `Image blocked (${host})` : "Image blocked";
+}
+
 function imageLink(img: Element, src: string): Node {
-  const alt = img.getAttribute("alt")?.trim();
-  const label = `Image: ${alt || src || "blocked"}`;
   // Reuse the purifier for the URL check: only URLs it would keep on a link survive.
   const link = document.createElement("a");
   link.className = "ckw-blocked-image";
-  link.textContent = label;
+  link.textContent = blockedImageLabel(src, img.getAttribute("alt"));
   if (src && getPurifier().isValidAttribute("a", "href", src)) {
     link.setAttribute("href", src);
+    link.setAttribute("title", src);
     link.setAttribute("target", "_blank");
     link.setAttribute("rel", "noopener noreferrer");
   }

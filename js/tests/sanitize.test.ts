@@ -129,6 +129,15 @@ describe("image domain rule", () => {
     );
   });
 
+  it("labels a blocked image without alt text by its host, the full URL only in a title", () => {
+    const url = `https://evil.com/${"a/".repeat(60)}track.png?id=1`;
+    const root = renderMarkdown(`![](${url})`, { allowedImageDomains: domains });
+    const link = root.querySelector("a");
+    expect(link?.textContent).toBe("Image blocked (evil.com)");
+    expect(link?.getAttribute("title")).toBe(url);
+    expect(link?.getAttribute("href")).toBe(url);
+  });
+
   it("replaces a remote image from another domain by a link to it", () => {
     const root = renderMarkdown("![a chart](https://evil.com/track.png)", { allowedImageDomains: domains });
     expect(root.querySelector("img")).toBeNull();

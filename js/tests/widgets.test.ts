@@ -302,6 +302,20 @@ describe("content", () => {
     expect(host.innerHTML).not.toContain("javascript:");
   });
 
+  it("labels a blocked image without alt text by its host, the full URL only in a title", () => {
+    const url = `https://cdn.elsewhere.test/${"very-long-path/".repeat(12)}photo.jpg?size=large&token=abc`;
+    const host = show(card({ type: "Image", src: url, width: 160, height: 120 }));
+    const link = host.querySelector<HTMLAnchorElement>(".ckw-w-image-blocked a") as HTMLAnchorElement;
+    expect(link.textContent).toBe("Image blocked (cdn.elsewhere.test)");
+    expect(link.title).toBe(url);
+    expect(link.getAttribute("href")).toBe(url);
+    expect(host.textContent).not.toContain("very-long-path");
+    // Not a web URL: no host to name, and nothing of it in the view.
+    const odd = show(card({ type: "Image", src: "javascript:alert(1)" }));
+    expect(odd.querySelector(".ckw-w-image-blocked")?.textContent).toBe("Image blocked");
+    expect(odd.innerHTML).not.toContain("javascript:");
+  });
+
   it("keeps a blocked image's box: its size, frame and radius, the label clipped inside", () => {
     // OpenAI's news-guide sample lays out a 160 x 200 remote image beside a column: as an
     // unsized link the placeholder took the row's width and squeezed the column to a letter.
@@ -401,6 +415,31 @@ describe("controls", () => {
     expect(date.min).toBe("2025-01-01");
     expect(host.querySelector<HTMLInputElement>("input[type='checkbox']")?.checked).toBe(true);
     expect(host.querySelector<HTMLInputElement>("input[type='radio'][value='b']")?.checked).toBe(true);
+  });
+
+  it("shows a DatePicker's placeholder while it is empty, not the browser's mm/dd/yyyy", () => {
+    const host = show(card({ type: "DatePicker", name: "when", placeholder: "Pick a day" }));
+    const date = host.querySelector<HTMLInputElement>("input[type='date']") as HTMLInputElement;
+    const shown = () => host.querySelector(".ckw-w-date-placeholder");
+    // ChatKit.js shows the placeholder in the empty control; the native format text is hidden.
+    expect(shown()?.textContent).toBe("Pick a day");
+    expect(date.closest("[data-empty]")).not.toBeNull();
+    expect(date.getAttribute("aria-label")).toBe("Pick a day");
+    date.value = "2025-05-06";
+    date.dispatchEvent(new Event("input", { bubbles: true }));
+    return tick().then(() => {
+      expect(shown()).toBeNull();
+      expect(date.closest("[data-empty]")).toBeNull();
+      date.value = "";
+      date.dispatchEvent(new Event("input", { bubbles: true }));
+      return tick();
+    }).then(() => expect(shown()?.textContent).toBe("Pick a day"));
+  });
+
+  it("shows no placeholder over a DatePicker with a value", () => {
+    const host = show(card({ type: "DatePicker", name: "when", placeholder: "Pick a day", defaultValue: "2025-02-03" }));
+    expect(host.querySelector(".ckw-w-date-placeholder")).toBeNull();
+    expect(host.querySelector("[data-empty]")).toBeNull();
   });
 
   it("renders a Button's label, icons and style props", () => {

@@ -226,3 +226,26 @@ class WidgetServer(ChatKitServer[dict[str, Any]]):
         # ChatKit leaves storing a sync update to the server.
         await self.store.save_item(thread.id, updated, context)
         return SyncCustomActionResponse(updated_item=updated)
+
+
+class FlakyActionServer(WidgetServer):
+    """Its first ``cats.pick`` raises (ChatKitServer streams a retryable error); later ones
+    work: Retry must send that click again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: dict[str, Any],
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if action.type == "cats.pick" and not self.failed:
+            self.failed = True
+            self.actions.append(("action", action.type, action.payload, sender and sender.id))
+            raise RuntimeError("the cat service is down")
+        async for event in super().action(thread, action, sender, context):
+            yield event

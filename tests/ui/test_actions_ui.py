@@ -13,7 +13,7 @@ from .conftest import LabPage, chat_root, type_and_send
 
 SETUP = """
 import ipywidgets as widgets
-from action_servers import WidgetServer
+from action_servers import FlakyActionServer, WidgetServer
 from chatkit_widget import ChatKitWidget
 """
 
@@ -177,6 +177,31 @@ def test_a_button_runs_server_action_and_the_replaced_card_shows_after_a_loading
     out = lab_page.execute("print(chat.server.actions, chat.is_responding)")
     card_id = lab_page.execute("print(chat.items[1].id)").strip()
     assert out.strip() == f"[('action', 'cats.pick', {{'name': 'Tom'}}, '{card_id}')] False"
+
+
+def test_retry_after_a_failed_click_sends_the_click_again_and_keeps_the_answer(
+    lab_page: LabPage,
+):
+    widget_notebook(lab_page, "flaky.ipynb", "FlakyActionServer()")
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "cats")
+    card = card_in(root)
+    card.locator("button", has_text="Tom").click()
+    banner = root.locator(".ckw-banner--danger")
+    expect(banner).to_be_visible()
+    lab_page.execute("before = [i.id for i in chat.items]")
+
+    banner.get_by_role("button", name="Retry").click()
+
+    # The click ran again on the same card; the answer was neither deleted nor rerun.
+    expect(card).to_contain_text("You picked Tom.")
+    expect(banner).to_have_count(0)
+    expect(root.locator(".ckw-assistant").first).to_contain_text("Here are some names.")
+    card_id = lab_page.execute("print(chat.items[1].id)").strip()
+    out = lab_page.execute("print(chat.server.actions)").strip()
+    assert out == repr([("action", "cats.pick", {"name": "Tom"}, card_id)] * 2)
+    kept = lab_page.execute("print([i.id for i in chat.items][: len(before)] == before)")
+    assert kept.strip() == "True"
 
 
 def test_widget_buttons_keep_their_shape_in_jupyterlab(lab_page: LabPage):

@@ -42,7 +42,7 @@ export function GeneratedImageView({ item, imageDomains }: { item: GeneratedImag
     <div class="ckw-image ckw-image--blocked">
       <Icon name="image" size={14} />
       {href ? (
-        <a href={href} target="_blank" rel="noopener noreferrer">
+        <a href={href} target="_blank" rel="noopener noreferrer" title={href}>
           Generated image (not from an allowed domain)
         </a>
       ) : (

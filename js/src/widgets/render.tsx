@@ -14,7 +14,7 @@ import { memo } from "../components/memo";
 import { WidgetFallback, widgetText } from "../components/Items";
 import { Markdown } from "../components/Markdown";
 import { safeHref } from "../components/Messages";
-import { isAllowedImage } from "../sanitize";
+import { blockedImageLabel, isAllowedImage } from "../sanitize";
 import { type ActionConfig, type ActionSource, isAction, loadingFor, type OnWidgetAction } from "./actions";
 import { Chart } from "./chart";
 import { buildPayload, collectValues, controlValue, FIELD_ATTR, type FormValue } from "./payload";
@@ -265,7 +265,7 @@ function ImageView({ node }: { node: Node }) {
     return <img class={cls} src={src} alt={str(node.alt)} loading="lazy" referrerpolicy="no-referrer" style={style} />;
   }
   const href = safeHref(src);
-  const label = `Image: ${str(node.alt) || src || "blocked"}`;
+  const label = blockedImageLabel(src, str(node.alt));
   // A sized image keeps its box (size, frame, radius, flex) so the layout around it holds;
   // the label is clipped inside. Its fit, position and background are for pixels only.
   const box: Style = {};
@@ -276,7 +276,7 @@ function ImageView({ node }: { node: Node }) {
     <span class={blockedCls} title="Image not from an allowed domain" style={box}>
       <WidgetIcon name="lucide:image" size={14} />
       {href ? (
-        <a href={href} target="_blank" rel="noopener noreferrer">
+        <a href={href} target="_blank" rel="noopener noreferrer" title={href}>
           {label}
         </a>
       ) : (
@@ -503,20 +503,38 @@ function DatePickerView({ node, path }: { node: Node; path: string }) {
   const name = str(node.name);
   const day = (value: unknown) => (/^\d{4}-\d{2}-\d{2}/.exec(str(value))?.[0] ?? undefined);
   const busy = ctx.pending.has(path);
+  const placeholder = str(node.placeholder);
+  // A native date input shows the browser's "mm/dd/yyyy" when empty; ChatKit.js shows the
+  // placeholder there. The wrapper hides the native text (CSS) and lays the placeholder over.
+  const [empty, setEmpty] = useState(day(node.defaultValue) === undefined);
+  const track = (event: Event) => setEmpty(!(event.currentTarget as HTMLInputElement).value);
+  const changed = onChangeFor(ctx, node, path);
+  const showPlaceholder = empty && placeholder !== "";
   return (
     <Field ctx={ctx} path={path} block={node.block === true}>
-      <input
-        type="date"
-        class={controlClass(node, "ckw-w-date")}
-        id={fieldId(ctx, name)}
-        {...{ [FIELD_ATTR]: name, "data-ckw-key": path }}
-        defaultValue={day(node.defaultValue)}
-        min={day(node.min)}
-        max={day(node.max)}
-        aria-label={str(node.placeholder) || undefined}
-        disabled={node.disabled === true || busy}
-        onChange={onChangeFor(ctx, node, path)}
-      />
+      <span class={`ckw-w-date-wrap${node.block ? " ckw-w-block" : ""}`} data-empty={showPlaceholder ? "" : undefined}>
+        <input
+          type="date"
+          class={controlClass(node, "ckw-w-date")}
+          id={fieldId(ctx, name)}
+          {...{ [FIELD_ATTR]: name, "data-ckw-key": path }}
+          defaultValue={day(node.defaultValue)}
+          min={day(node.min)}
+          max={day(node.max)}
+          aria-label={placeholder || undefined}
+          disabled={node.disabled === true || busy}
+          onInput={track}
+          onChange={(event) => {
+            track(event);
+            changed(event);
+          }}
+        />
+        {showPlaceholder ? (
+          <span class="ckw-w-date-placeholder" aria-hidden="true">
+            {placeholder}
+          </span>
+        ) : null}
+      </span>
     </Field>
   );
 }
