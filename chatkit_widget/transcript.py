@@ -267,20 +267,39 @@ def _item(item: ThreadItem) -> str | None:
 
 
 def to_markdown(
-    thread: ThreadMetadata | None, items: list[ThreadItem], default_title: str | None = None
+    thread: ThreadMetadata | None,
+    items: list[ThreadItem],
+    default_title: str | None = None,
+    max_chars: int | None = None,
 ) -> str:
     """The conversation as Markdown that is safe to render as trusted HTML: a heading,
     then one section per item (messages, tool calls, widgets, workflows, attachments,
     sources). ``default_title``: the heading when the thread has no title (the chat's
-    ``title`` option)."""
+    ``title`` option). ``max_chars``: keep only the newest sections that fit in about
+    that many characters, after a line that says how many earlier items are left out."""
     title = (
         thread.title
         if thread and thread.title
         else default_title or ("Chat" if thread else "New chat")
     )
+    sections: list[str] = []
+    size = 0
+    left_out = 0
+    # Newest first, so a budget keeps the end of the conversation.
+    for index in range(len(items) - 1, -1, -1):
+        section = _item(items[index])
+        if not section:
+            continue
+        if max_chars is not None and sections and size + len(section) > max_chars:
+            left_out = sum(1 for item in items[: index + 1] if _item(item))
+            break
+        sections.append(section)
+        size += len(section) + 2
     parts = [f"# {markdown_inline(title, 200)}"]
-    for item in items:
-        section = _item(item)
-        if section:
-            parts.append(section)
+    if left_out:
+        parts.append(
+            f"*{left_out:,} earlier item{'s' if left_out != 1 else ''} not shown here; "
+            "the notebook's widget state and `chat.to_markdown()` hold the whole thread.*"
+        )
+    parts.extend(reversed(sections))
     return "\n\n".join(parts) + "\n"

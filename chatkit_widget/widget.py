@@ -27,6 +27,7 @@ from .hooks import Hooks
 from .keyframes import Keyframes
 from .limits import DEFAULT_HISTORY_LIMIT, MAX_ECHO_CHARS, MAX_VIEW_MESSAGE_CHARS, clip, exceeds
 from .options import check_options, document_options, unknown_attribute
+from .saved_output import MAX_CHARS as SAVED_TRANSCRIPT_MAX_CHARS
 from .saved_output import SavedTranscript
 from .thread_state import dump_thread
 from .tools import ClientTool
@@ -904,7 +905,14 @@ class ChatKitWidget(anywidget.AnyWidget, metaclass=_Constructed):
 
     def _fallback_markdown(self) -> str:
         if self._client.state.items:
-            return self.to_markdown()
+            # Bounded: JupyterLab re-renders this Markdown (hidden or not) on every update,
+            # and a 1,000-item thread took ~380 ms of parsing plus GC pauses per reply.
+            return to_markdown(
+                self._client.state.thread,
+                self.items,
+                default_title=self.title,
+                max_chars=SAVED_TRANSCRIPT_MAX_CHARS,
+            )
         return (
             "*A ChatKit chat, empty so far. If Jupyter shows this text instead of "
             "the chat, run the cell (a saved notebook shows its widgets only once trusted: "

@@ -12,6 +12,7 @@ import html as html_module
 import re
 from datetime import datetime
 from html.parser import HTMLParser
+from typing import Any
 
 import mistune
 import pytest
@@ -396,3 +397,53 @@ async def test_an_unchanged_transcript_is_not_published_again(published):
     chat._saved._last = float("-inf")
     chat._refresh_display()  # a commit that changed nothing the transcript shows
     assert len([p for p in published if p["update"]]) == 1
+
+
+def _exchange(n: int) -> list[Any]:
+    return [
+        UserMessageItem(
+            id=f"u{n}",
+            thread_id="t",
+            created_at=NOW,
+            content=[UserMessageTextContent(text=f"question {n}")],
+            inference_options=InferenceOptions(),
+        ),
+        AssistantMessageItem(
+            id=f"a{n}",
+            thread_id="t",
+            created_at=NOW,
+            content=[AssistantMessageContent(text=f"answer {n} " + "x" * 400)],
+        ),
+    ]
+
+
+def test_a_budget_keeps_the_newest_items_and_says_how_many_are_left_out():
+    items = [item for n in range(100) for item in _exchange(n)]
+    whole = to_markdown(None, items)
+    assert "question 0" in whole and "answer 99" in whole
+
+    markdown = to_markdown(None, items, max_chars=5_000)
+    assert len(markdown) < 6_000
+    assert "answer 99" in markdown and "question 0" not in markdown
+    kept = markdown.count("answer ")
+    assert kept >= 5
+    shown = html_module.unescape(re.sub("<[^>]+>", "", str(mistune.html(markdown))))
+    assert f"{200 - 2 * kept:,} earlier items not shown here" in shown
+    # Within the budget, nothing is left out.
+    assert to_markdown(None, items[:4], max_chars=5_000) == to_markdown(None, items[:4])
+
+
+async def test_the_saved_transcript_of_a_long_thread_stays_small(published):
+    from IPython.display import display
+
+    from chatkit_widget.saved_output import MAX_CHARS
+
+    chat = ChatKitWidget(ScriptedServer(deltas=["y" * 2_000]))
+    display(chat)
+    for n in range(30):
+        chat._saved._last = float("-inf")
+        await chat.send(f"q{n}")
+    markdown = [p for p in published if p["update"]][-1]["data"]["text/markdown"]
+    assert len(markdown) <= MAX_CHARS + 3_000
+    assert "q29" in markdown and "earlier items not shown here" in markdown
+    assert len(chat.to_markdown()) > 60_000  # the whole thread is still there on demand
