@@ -1,6 +1,6 @@
 """Re-execute the tutorial notebooks and save them with their widget state.
 
-    .venv/bin/python scripts/save_notebooks.py                 # every notebooks/0*.ipynb
+    .venv/bin/python scripts/save_notebooks.py     # every numbered notebook in notebooks/
     .venv/bin/python scripts/save_notebooks.py notebooks/03-effects-plot.ipynb
 
 Each notebook runs top to bottom in a fresh kernel, offline (``OPENAI_API_KEY`` and
@@ -99,21 +99,26 @@ def save(path: Path) -> None:
         store_widget_state=False,
         record_timing=False,  # no per-cell timestamps: diffs show only real changes
     )
+    state: dict[str, Any] = {}
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-        probe = nbformat.v4.new_code_cell(STATE_CODE.format(ids=displayed_model_ids(nb)))
-        nb.cells.append(probe)  # nbclient writes the executed cell back by index
-        try:
-            client.execute_cell(probe, len(nb.cells) - 1)
-        finally:
-            nb.cells.pop()
+        ids = displayed_model_ids(nb)
+        # A notebook that shows no widget (the index) has no state to read.
+        if ids:
+            probe = nbformat.v4.new_code_cell(STATE_CODE.format(ids=ids))
+            nb.cells.append(probe)  # nbclient writes the executed cell back by index
+            try:
+                client.execute_cell(probe, len(nb.cells) - 1)
+            finally:
+                nb.cells.pop()
+            errors = [o for o in probe.outputs if o.output_type == "error"]
+            if errors:
+                reason = errors[0].get("evalue")
+                raise RuntimeError(f"{path}: reading widget state failed: {reason}")
+            text = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
+            state = shrink(json.loads(text.strip().splitlines()[-1]))
     scrub(nb)
-    errors = [o for o in probe.outputs if o.output_type == "error"]
-    if errors:
-        raise RuntimeError(f"{path}: reading widget state failed: {errors[0].get('evalue')}")
-    text = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
-    state = shrink(json.loads(text.strip().splitlines()[-1]))
     if state:
         nb.metadata["widgets"] = {
             WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}
@@ -130,7 +135,8 @@ def main(argv: list[str]) -> None:
         os.environ.pop(name, None)
     # The kernel must be the one of this checkout's virtualenv.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("0*.ipynb"))
+    numbered = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    paths = [Path(a).resolve() for a in argv] or numbered
     for path in paths:
         save(path)
 
