@@ -185,12 +185,21 @@ export function ThreadView({
 
   const onScroll = () => {
     const el = scrollRef.current;
-    if (!el || !(dragging.current || performance.now() < gestureUntil.current)) return;
-    // Only a move up stops following: our own scrolls to the bottom only ever move down.
+    if (!el) return;
+    // Only a move up stops following: our own scrolls to the bottom only ever move down, and
+    // growing content leaves scrollTop alone.
     const up = el.scrollTop < lastTop.current - 1;
     lastTop.current = el.scrollTop;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
-    if (atBottom || up) setFollow(atBottom);
+    if (dragging.current || performance.now() < gestureUntil.current) {
+      if (atBottom || up) setFollow(atBottom);
+    } else if (up && !atBottom && follow.current && el.clientHeight > 0) {
+      // The browser moved up without a gesture we see: focus moved back to a control (Tab),
+      // find in page, a scrolled-into-view element. The user is reading up there; the next
+      // item or notice must not pull them down (shrinking content that clamps scrollTop
+      // leaves it at the bottom, so it never lands here).
+      setFollow(false);
+    }
   };
 
   const onWheel = (event: WheelEvent) => {
