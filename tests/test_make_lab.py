@@ -3,29 +3,19 @@ containers) and says which URL to open."""
 
 from __future__ import annotations
 
-import os
 import queue
-import signal
-import socket
 import subprocess
 import threading
 import time
 from pathlib import Path
 
+from .ui.servers_launch import JUPYTER_DIRS, free_port, private_env, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_make_lab_starts_and_says_which_url_to_open(tmp_path: Path):
-    env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
-        (tmp_path / name).mkdir()
-        env[name] = str(tmp_path / name)
+    env = private_env(tmp_path, JUPYTER_DIRS)
     port = free_port()
     lab_args = (
         f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
@@ -58,11 +48,7 @@ def test_make_lab_starts_and_says_which_url_to_open(tmp_path: Path):
             if f"http://127.0.0.1:{port}/lab?token=" in seen[-1]:
                 break
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process, timeout=20)
         reader.join(timeout=20)
 
     output = "".join(seen)

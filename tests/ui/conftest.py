@@ -10,12 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +19,17 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from .servers_launch import (
+    JUPYTER_DIRS,
+    SERVER_MODULES,
+    copy_server_modules,
+    free_port,
+    jupyter_server_args,
+    notebook_json,
+    private_env,
+    serving,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,12 +72,6 @@ class Lab:
             self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 with private config dirs under ``base``, in its own
@@ -83,18 +82,8 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
     root = base / "root"
     root.mkdir()
     # The test notebooks import their servers from here.
-    for module in ("servers.py", "action_servers.py", "server_kit.py"):
-        shutil.copy(Path(__file__).with_name(module), root / module)
-    env = dict(os.environ)
-    for name in (
-        "JUPYTER_CONFIG_DIR",
-        "JUPYTER_DATA_DIR",
-        "JUPYTER_RUNTIME_DIR",
-        "JUPYTERLAB_SETTINGS_DIR",
-        "JUPYTERLAB_WORKSPACES_DIR",
-    ):
-        (base / name).mkdir()
-        env[name] = str(base / name)
+    copy_server_modules(root, (*SERVER_MODULES, "action_servers.py"))
+    env = private_env(base, (*JUPYTER_DIRS, "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"))
     # No "get notified about Jupyter news?" toast over the chat's composer.
     notification = base / "JUPYTERLAB_SETTINGS_DIR" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
@@ -105,49 +94,20 @@ def running_lab(base: Path, *, widgets: bool = True) -> Iterator[Lab]:
         (labconfig / "page_config.json").write_text(
             json.dumps({"disabledExtensions": {"@jupyter-widgets/jupyterlab-manager": True}})
         )
-    # Kernels must run this interpreter (the one with chatkit_widget installed).
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    port, token = _free_port(), secrets.token_hex(16)
-    with open(base / "lab.log", "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                "--ServerApp.port_retries=0",
-                f"--ServerApp.token={token}",
-                "--allow-root",
-                f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    port, token = free_port(), secrets.token_hex(16)
+    args = [
+        "jupyterlab",
+        *jupyter_server_args(port, token, root),
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     lab = Lab(f"http://127.0.0.1:{port}", token, root)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                lab.api("GET", "/api/status")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((base / "lab.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
+    status = urllib.request.Request(
+        f"{lab.url}/api/status", headers={"Authorization": f"token {token}"}
+    )
+    with serving(args, env=env, log=base / "lab.log", ready=status):
         yield lab
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -197,25 +157,7 @@ class LabPage:
             self.external_requests.append(request.url)
 
     def write_notebook(self, name: str, cells: list[str]) -> None:
-        notebook = {
-            "cells": [
-                {
-                    "cell_type": "code",
-                    "execution_count": None,
-                    "id": f"c{n}",
-                    "metadata": {},
-                    "outputs": [],
-                    "source": source,
-                }
-                for n, source in enumerate(cells)
-            ],
-            "metadata": {
-                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-            },
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-        (self.lab.root / name).write_text(json.dumps(notebook))
+        (self.lab.root / name).write_text(notebook_json(cells))
 
     def open(self, name: str, theme: str = "JupyterLab Light") -> None:
         self.page.goto(f"{self.lab.url}/lab/tree/{name}?token={self.lab.token}&reset")
@@ -302,14 +244,23 @@ def type_and_send(lab_page: LabPage, text: str, n: int = 0) -> None:
 
 
 @contextmanager
-def _page_on(lab: Lab, browser: Browser) -> Iterator[LabPage]:
+def new_page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies, storage or settings shared)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        yield LabPage(page, lab)
+        yield page
     finally:
         context.close()
+
+
+@contextmanager
+def _page_on(lab: Lab, browser: Browser) -> Iterator[LabPage]:
+    try:
+        with new_page(browser) as page:
+            yield LabPage(page, lab)
+    finally:
         lab.clean_up_kernels()
 
 

@@ -5,15 +5,13 @@ digest of the bytes it got, so the page shows what reached it."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import secrets
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import _free_port
-from .test_saved_transcript_frontends_ui import new_page, server
+from .conftest import new_page
+from .servers_launch import copy_server_modules, notebook_json, running_notebook_7, running_voila
 
 CELL = """
 import hashlib
@@ -35,26 +33,8 @@ ENDPOINT = "/chatkit-widget/uploads"
 
 
 def write_notebook(root: Path) -> None:
-    for module in ("servers.py", "server_kit.py"):  # as conftest's running_lab does
-        (root / module).write_text(Path(__file__).with_name(module).read_text())
-    notebook = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "c0",
-                "metadata": {},
-                "outputs": [],
-                "source": CELL,
-            }
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (root / "attach.ipynb").write_text(json.dumps(notebook))
+    copy_server_modules(root)
+    (root / "attach.ipynb").write_text(notebook_json([CELL]))
 
 
 def attach_and_send(page: Page, path: Path) -> None:
@@ -76,20 +56,7 @@ def test_notebook_7_uploads_over_the_server_endpoint(tmp_path: Path, browser: Br
     write_notebook(tmp_path)
     data = tmp_path / "data.bin"
     data.write_bytes(os.urandom(2_000_000))
-    port, token = _free_port(), secrets.token_hex(16)
-    args = [
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--ServerApp.token={token}",
-        "--allow-root",
-        f"--ServerApp.root_dir={tmp_path}",
-        "--JupyterNotebookApp.expose_app_in_browser=True",
-    ]
-    base = f"http://127.0.0.1:{port}"
-    with server(tmp_path, args, f"{base}/api/status?token={token}"), new_page(browser) as page:
+    with running_notebook_7(tmp_path) as (base, token), new_page(browser) as page:
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.method) if ENDPOINT in r.url else None)
         page.goto(f"{base}/notebooks/attach.ipynb?token={token}")
@@ -109,10 +76,7 @@ def test_voila_uploads_over_the_comm(tmp_path: Path, browser: Browser):
     write_notebook(tmp_path)
     data = tmp_path / "data.bin"
     data.write_bytes(os.urandom(2_000_000))
-    port = _free_port()
-    args = ["voila", "attach.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}"]
-    url = f"http://127.0.0.1:{port}/"
-    with server(tmp_path, args, f"{url}voila/static/voila.js"), new_page(browser) as page:
+    with running_voila(tmp_path, "attach.ipynb") as url, new_page(browser) as page:
         puts: list[str] = []
         page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
         page.goto(url, timeout=90_000)

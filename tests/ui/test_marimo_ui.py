@@ -9,19 +9,14 @@ composer works once the cell ends.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, _free_port
+from .conftest import ARTIFACTS, new_page
+from .servers_launch import copy_server_modules, running_marimo_edit
 
 APP = """import marimo
 
@@ -90,61 +85,16 @@ if __name__ == "__main__":
 @pytest.fixture(params=[APP])
 def marimo_edit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """``marimo edit`` on an app (the fixture's param), on 127.0.0.1, private config dirs."""
-    for module in ("servers.py", "server_kit.py"):  # as conftest's running_lab does
-        (tmp_path / module).write_text(Path(__file__).with_name(module).read_text())
+    copy_server_modules(tmp_path)
     (tmp_path / "app.py").write_text(request.param)
-    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"))
-    port = _free_port()
-    with open(tmp_path / "marimo.log", "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "marimo",
-                "-y",
-                "edit",
-                "app.py",
-                "--headless",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-token",
-                "--skip-update-check",
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "marimo.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
+    with running_marimo_edit(tmp_path, "app.py") as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    with new_page(browser) as page:
+        yield page
 
 
 def run_all(page: Page) -> None:

@@ -9,20 +9,12 @@ does not route display updates; there the output stays hidden under the live cha
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from .conftest import _free_port
+from .conftest import new_page
+from .servers_launch import copy_server_modules, notebook_json, running_notebook_7, running_voila
 
 TRANSCRIPT = ".jp-OutputArea-child:has(.ckw-saved-transcript)"
 CELLS = [
@@ -34,94 +26,15 @@ CELLS = [
 
 
 def write_notebook(root: Path) -> Path:
-    for module in ("servers.py", "server_kit.py"):  # as conftest's running_lab does
-        (root / module).write_text(Path(__file__).with_name(module).read_text())
-    notebook = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": f"c{n}",
-                "metadata": {},
-                "outputs": [],
-                "source": source,
-            }
-            for n, source in enumerate(CELLS)
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    copy_server_modules(root)
     path = root / "chat.ipynb"
-    path.write_text(json.dumps(notebook))
+    path.write_text(notebook_json(CELLS))
     return path
-
-
-@contextmanager
-def server(base: Path, args: list[str], url: str) -> Iterator[None]:
-    """A Jupyter server process (own process group, private config dirs), until it answers."""
-    env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
-        (base / name).mkdir()
-        env[name] = str(base / name)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    with open(base / "server.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", *args],
-            cwd=base,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=10)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((base / "server.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-@contextmanager
-def new_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_notebook_7_keeps_the_transcript_current_and_saves_it(tmp_path: Path, browser: Browser):
     path = write_notebook(tmp_path)
-    port, token = _free_port(), secrets.token_hex(16)
-    args = [
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--ServerApp.token={token}",
-        "--allow-root",
-        f"--ServerApp.root_dir={tmp_path}",
-        "--JupyterNotebookApp.expose_app_in_browser=True",
-    ]
-    base = f"http://127.0.0.1:{port}"
-    with server(tmp_path, args, f"{base}/api/status?token={token}"), new_page(browser) as page:
+    with running_notebook_7(tmp_path) as (base, token), new_page(browser) as page:
         page.goto(f"{base}/notebooks/chat.ipynb?token={token}")
         page.wait_for_function(
             "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel"
@@ -151,10 +64,7 @@ def test_notebook_7_keeps_the_transcript_current_and_saves_it(tmp_path: Path, br
 
 def test_voila_shows_the_chat_once(tmp_path: Path, browser: Browser):
     write_notebook(tmp_path)
-    port = _free_port()
-    args = ["voila", "chat.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}"]
-    url = f"http://127.0.0.1:{port}/"
-    with server(tmp_path, args, f"{url}voila/static/voila.js"), new_page(browser) as page:
+    with running_voila(tmp_path, "chat.ipynb") as url, new_page(browser) as page:
         page.goto(url, timeout=90_000)
         root = page.locator(".ckw-root")
         expect(root.locator(".ckw-assistant")).to_contain_text("First answer.", timeout=90_000)
