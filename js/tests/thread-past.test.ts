@@ -52,3 +52,31 @@ describe("the opened thread's items", () => {
     expect(el.querySelector("[data-item-id='a1']")).toBe(reply);
   });
 });
+
+describe("a structural change at the end of a long thread", () => {
+  it("re-renders only the new turn, not the opened thread's rows", async () => {
+    const { options } = await import("preact");
+    const items = Array.from({ length: 400 }, (_, n) => (n % 2 ? assistant(`a${n}`, `Answer ${n}.`) : user(`u${n}`, `Q ${n}`)));
+    const { events } = await mount(items, "thr_1");
+    // Every component or element Preact diffs calls `options.diffed`: count them per update.
+    let diffed = 0;
+    const previous = options.diffed;
+    options.diffed = (vnode) => {
+      diffed++;
+      previous?.(vnode);
+    };
+    try {
+      await events({ type: "widget.response_start" }, { type: "thread.item.added", item: user("u400", "More?") });
+      const sending = diffed;
+      diffed = 0;
+      await events({ type: "thread.item.added", item: assistant("a401") });
+      await events(delta("a401", "Hi"));
+      await events({ type: "thread.item.done", item: assistant("a401", "Hi.") }, { type: "widget.response_end" });
+      // A few dozen nodes for the new turn and the thread's chrome, against ~2,000 in the box.
+      expect(sending).toBeLessThan(150);
+      expect(diffed).toBeLessThan(300);
+    } finally {
+      options.diffed = previous;
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { memo } from "./memo";
+import { memo, shallowEqual } from "./memo";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { AssistantMessageItem, ThreadItem } from "../chatkit";
 import { Icon } from "../icons";
@@ -104,6 +104,87 @@ const TurnRow = memo<TurnRowProps>(function TurnRow({ store, text, ids, userId, 
   );
 });
 
+interface Turn {
+  /** The turn's user message (null before the thread's first one). */
+  user: string | null;
+  replies: AssistantMessageItem[];
+}
+
+/** The turn `items` end in: its user message and the replies after it. */
+function lastTurn(items: readonly ThreadItem[]): Turn {
+  let start = items.length;
+  while (start > 0 && items[start - 1]!.type !== "user_message") start--;
+  const user = start > 0 ? items[start - 1]!.id : null;
+  const replies = items.slice(start).filter((item): item is AssistantMessageItem => item.type === "assistant_message");
+  return { user, replies };
+}
+
+function turnRow(store: Store, turn: Turn, feedback: boolean, retry: boolean) {
+  const lastReply = turn.replies[turn.replies.length - 1]!;
+  return (
+    <TurnRow
+      key={`actions-${lastReply.id}`}
+      store={store}
+      text={turn.replies.map(assistantText).join("\n\n")}
+      ids={turn.replies.map((reply) => reply.id).join(" ")}
+      userId={turn.user}
+      feedback={feedback}
+      // After an error the banner offers Retry: one control, not two.
+      retry={retry}
+    />
+  );
+}
+
+interface PastProps {
+  store: Store;
+  /** The items the thread was opened with (a new array on each render: compared by item). */
+  items: readonly ThreadItem[];
+  /** Those of them still streaming (a widget updated later), space-separated. */
+  open: string;
+  imageDomains: readonly string[] | null | undefined;
+  onWidgetAction: OnWidgetAction | undefined;
+  onGrow: () => void;
+  feedback: boolean;
+}
+
+const samePast = (prev: PastProps, next: PastProps): boolean => {
+  const { items: a, ...restPrev } = prev;
+  const { items: b, ...restNext } = next;
+  return a.length === b.length && a.every((item, index) => item === b[index]) && shallowEqual(restPrev, restNext);
+};
+
+/**
+ * The items a thread was opened with, in one box (streaming.css): a reply streaming after
+ * them then lays out and paints as in an empty thread. New items (and a new thread started
+ * by sending) stay outside it, so nothing moves between the two. Its last turn is not
+ * closed here: the rows after the box go on with it.
+ */
+const PastRows = memo<PastProps>(function PastRows({ store, items, open, imageDomains, onWidgetAction, onGrow, feedback }) {
+  const openIds = open ? open.split(" ") : [];
+  const rows: ComponentChildren[] = [];
+  let turn: Turn = { user: null, replies: [] };
+  for (const item of items) {
+    if (item.type === "user_message") {
+      if (turn.replies.length) rows.push(turnRow(store, turn, feedback, false));
+      turn = { user: item.id, replies: [] };
+    }
+    rows.push(
+      <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
+        <ItemSlot
+          store={store}
+          item={item}
+          streaming={openIds.includes(item.id)}
+          imageDomains={imageDomains}
+          onWidgetAction={onWidgetAction}
+          onGrow={onGrow}
+        />
+      </div>,
+    );
+    if (item.type === "assistant_message") turn.replies.push(item);
+  }
+  return <div class={`ckw-thread-past${rows.length > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>{rows}</div>;
+}, samePast);
+
 export function ThreadView({
   store,
   sendTick,
@@ -127,13 +208,10 @@ export function ThreadView({
   const last = visible[visible.length - 1];
   const lastStreams = last !== undefined && state.open.includes(last.id);
 
-  // The items a thread was opened with go in one box (streaming.css): a reply
-  // streaming after them then lays out and paints as in an empty thread. New items (and a
-  // new thread started by sending) stay outside it, so nothing moves between the two.
+  // The items a thread was opened with go in PastRows' box; those that come later, after it.
   const threadId = state.thread?.id ?? null;
   const opened = useRef<{ threadId: string | null; lastId: string | null }>({ threadId: null, lastId: null });
   if (opened.current.threadId !== threadId) opened.current = { threadId, lastId: busy ? null : (last?.id ?? null) };
-  let pastEnd = 0;
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -292,30 +370,27 @@ export function ThreadView({
   };
 
   const retryError = state.error?.allow_retry && options.retry && !busy && !offline ? () => store.retry(null) : null;
+
+  // The opened thread's items render as one memoized block: a new turn, a response's start
+  // or end re-renders only the rows after it, however long the thread (issue 14).
+  const pastCount = opened.current.lastId === null ? 0 : visible.findIndex((item) => item.id === opened.current.lastId) + 1;
+  const past = visible.slice(0, pastCount);
+  const pastOpen = state.open.filter((id) => past.some((item) => item.id === id)).join(" ");
+  // The last turn of the block goes on after it: its actions row comes once it ends.
+  const turn = lastTurn(past);
   const rows: ComponentChildren[] = [];
-  let turnUser: string | null = null;
-  let turnReplies: AssistantMessageItem[] = [];
   const endTurn = (isLast: boolean) => {
-    const lastReply = turnReplies[turnReplies.length - 1];
+    const lastReply = turn.replies[turn.replies.length - 1];
     if (!lastReply || (isLast && busy)) return;
     rows.push(
-      <TurnRow
-        key={`actions-${lastReply.id}`}
-        store={store}
-        text={turnReplies.map(assistantText).join("\n\n")}
-        ids={turnReplies.map((reply) => reply.id).join(" ")}
-        userId={turnUser}
-        feedback={options.feedback}
-        // After an error the banner offers Retry: one control, not two.
-        retry={isLast && options.retry && !offline && !retryError}
-      />,
+      turnRow(store, turn, options.feedback, isLast && options.retry && !offline && !retryError),
     );
   };
-  for (const item of visible) {
+  for (const item of visible.slice(pastCount)) {
     if (item.type === "user_message") {
       endTurn(false);
-      turnUser = item.id;
-      turnReplies = [];
+      turn.user = item.id;
+      turn.replies = [];
     }
     rows.push(
       <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
@@ -329,8 +404,7 @@ export function ThreadView({
         />
       </div>,
     );
-    if (item.type === "assistant_message") turnReplies.push(item);
-    if (item.id === opened.current.lastId) pastEnd = rows.length;
+    if (item.type === "assistant_message") turn.replies.push(item);
   }
   endTurn(true);
 
@@ -358,12 +432,18 @@ export function ThreadView({
             </button>
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
-          {pastEnd > 0 ? (
-            <div class={`ckw-thread-past${pastEnd > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>
-              {rows.slice(0, pastEnd)}
-            </div>
+          {pastCount > 0 ? (
+            <PastRows
+              store={store}
+              items={past}
+              open={pastOpen}
+              imageDomains={imageDomains}
+              onWidgetAction={onWidgetAction}
+              onGrow={onGrow}
+              feedback={options.feedback}
+            />
           ) : null}
-          {rows.slice(pastEnd)}
+          {rows}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
           {busy && !state.progress && !lastStreams ? <Typing /> : null}
           {state.notices.map((notice, index) => (
