@@ -3,6 +3,8 @@ one contained box that the stream leaves alone, and the view looks as before."""
 
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import expect
 
 from .conftest import LabPage, chat_root, type_and_send
@@ -80,3 +82,40 @@ def test_streaming_after_an_opened_thread_leaves_its_items_alone(lab_page: LabPa
         lab_page.screenshot("long-thread-dark", root)
     finally:
         lab_page.set_theme("JupyterLab Light")
+
+
+def test_a_reply_restyles_only_what_changed(lab_page: LabPage):
+    """A response's start and end (Send turning into Stop and back, the new turn) restyle a
+    few elements, not the thread: the composer's `:has()` rules made Chromium restyle the
+    whole output area (15,000 elements in a 1,000-item thread) three times per reply."""
+    opened_in_full = "import chatkit_widget.client\nchatkit_widget.client.ITEMS_PAGE_SIZE = 300\n"
+    lab_page.write_notebook(
+        "restyle.ipynb", [opened_in_full + SEED.replace("seed(store, 40)", "seed(store, 300)")]
+    )
+    lab_page.open("restyle.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    expect(root.locator(".ckw-thread-past .ckw-item")).to_have_count(300)
+    elements = root.evaluate("root => root.querySelectorAll('*').length")
+    browser = lab_page.page.context.browser
+    assert browser is not None
+    # Focused and typed before the trace: moving the focus out of the cell restyles all of
+    # it, the chat included, because of JupyterLab's own `:focus ::selection` rules.
+    composer = root.get_by_role("textbox", name="Message")
+    composer.click()
+    composer.fill("And now?")
+    browser.start_tracing(page=lab_page.page, categories=["devtools.timeline"])
+    try:
+        lab_page.page.keyboard.press("Enter")
+        expect(root.locator(".ckw-assistant").last).to_contain_text("Streaming after forty items.")
+        expect(root.get_by_role("button", name="Stop")).to_be_hidden(timeout=30_000)
+        lab_page.page.wait_for_timeout(1500)  # the saved transcript's update too
+    finally:
+        raw = browser.stop_tracing()
+    events = json.loads(raw)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    restyled = [
+        e["args"].get("elementCount", 0) for e in events if e.get("name") == "UpdateLayoutTree"
+    ]
+    assert elements > 4000
+    assert restyled and max(restyled) < 1000, (max(restyled), elements)

@@ -393,6 +393,9 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
 
   const rich = pending.length > 0 || quote !== null || notice !== null;
   const menuTools = useMemo(() => composer.tools.filter((t) => !t.pinned), [composer.tools]);
+  // A class, not a CSS `:has()`: Chromium answered that rule's changes (Send turning into
+  // Stop) by restyling every element of the output area, the whole thread (issue 14).
+  const pickers = menuTools.length > 0 || (chosenTool !== null && !chosenTool.pinned) || composer.models.length > 0;
   const pinnedTools = useMemo(() => composer.tools.filter((t) => t.pinned), [composer.tools]);
 
   return (
@@ -422,7 +425,7 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
       ) : null}
       {menuOpen ? <MentionMenu entities={results} active={active} onChoose={choose} onHover={setActive} /> : null}
       <form
-        class={`ckw-composer${locked ? " ckw-composer--locked" : ""}${rich ? " ckw-composer--rich" : ""}`}
+        class={`ckw-composer${locked ? " ckw-composer--locked" : ""}${rich ? " ckw-composer--rich" : ""}${pickers ? " ckw-composer--pickers" : ""}`}
         onSubmit={(event) => {
           event.preventDefault();
           submit();
@@ -447,7 +450,7 @@ export function Composer({ store, onSent, inputId }: { store: Store; onSent: () 
             </button>
           </div>
         ) : null}
-        <div class="ckw-composer-row">
+        <div class={`ckw-composer-row${pickers ? " ckw-composer-row--pickers" : ""}`}>
           {attachOptions ? (
             <>
               <button
