@@ -10,10 +10,11 @@ Run: ``python -m benchmarks.trace_stream [interval_ms ...]`` from the repository
 each interval given (default: the transport's) streams the reply once with streamed text
 sent every that many ms, in the same page; ``--variant NAME=CSS`` streams it again with CSS
 added to the page, ``--variant NAME=off:IMPROVEMENT`` with one of the view's improvements
-switched off (js/src/perf.ts); ``--full`` adds passes with V8's profiler (by script) and
-invalidation tracking; ``--idle-only`` traces the page at rest; ``--long`` streams at the
-end of a 1,000-item thread opened in full instead of an empty one; ``--keep DIR`` keeps the
-raw traces.
+switched off (js/src/perf.ts), ``--variant NAME=py:CODE`` after running CODE in the
+kernel (it stays in effect for the variants after it); ``--full`` adds passes with V8's
+profiler (by script) and invalidation tracking; ``--idle-only`` traces the page at rest;
+``--long`` streams at the end of a 1,000-item thread opened in full instead of an empty one;
+``--keep DIR`` keeps the raw traces.
 """
 
 from __future__ import annotations
@@ -460,7 +461,10 @@ def main() -> int:
             label += f", {variant}"
             # "off:NAME,NAME" switches the view's improvements off instead (js/src/perf.ts).
             off = css[4:].split(",") if css.startswith("off:") else []
-            css = "" if off else css
+            # "py:CODE" runs CODE in the kernel first (it stays in effect for later runs).
+            if css.startswith("py:"):
+                lp.execute(css[3:])
+            css = "" if off or css.startswith("py:") else css
             lp.page.evaluate(
                 "(off) => {"
                 " window.__ckwPerf.off = Object.fromEntries(off.map((n) => [n, true])); }",

@@ -19,6 +19,7 @@ Jupyter without the widgets frontend, an untrusted notebook) the transcript show
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import weakref
 from collections.abc import Callable
@@ -31,6 +32,47 @@ MIN_INTERVAL = 1.0
 # the whole Markdown again on each update, hidden or not (a 1,000-item thread's took
 # ~380 ms plus GC pauses of 90-250 ms after every reply; 40,000 characters take ~20 ms).
 MAX_CHARS = 40_000
+
+
+# JupyterLab's table of contents lists the headings of Markdown outputs, but skips a heading
+# whose line holds an element of this class (its documented opt-out; GitHub and nbconvert
+# show nothing for an empty link).
+TOC_SKIP = '<a class="jp-toc-ignore"></a>'
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# An ATX heading, also inside quotes and list items (JupyterLab finds those too).
+_ATX = re.compile(r"^ {0,3}(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?#{1,6}(?:[ \t]|$)")
+_ATX_CLOSING = re.compile(r"(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+
+
+def out_of_toc(markdown: str) -> str:
+    """``markdown`` with each heading marked for JupyterLab's table of contents to skip.
+
+    The transcript is hidden wherever the live view runs, so its headings (a reply's, the
+    chat's title) must not fill the notebook's table of contents: there they pointed at a
+    hidden output, and JupyterLab built a toolkit element for each after every reply."""
+    lines = markdown.split("\n")
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+        elif _ATX.match(line):
+            closing = _ATX_CLOSING.search(line)
+            cut = closing.start() if closing else len(line)
+            lines[index] = f"{line[:cut]} {TOC_SKIP}{line[cut:]}"
+        elif (
+            line.strip()
+            and index + 1 < len(lines)
+            and _SETEXT_UNDERLINE.match(lines[index + 1])
+            and not _SETEXT_UNDERLINE.match(line)
+        ):
+            lines[index] = f"{line} {TOC_SKIP}"
+    return "\n".join(lines)
 
 
 class SavedTranscript:
@@ -50,7 +92,7 @@ class SavedTranscript:
         self._timer: asyncio.TimerHandle | None = None
 
     def bundle(self) -> dict[str, Any]:
-        return {"text/markdown": f"{MARKER}\n\n{self._markdown()}"}
+        return {"text/markdown": f"{MARKER}\n\n{out_of_toc(self._markdown())}"}
 
     def display(self) -> None:
         from IPython.display import display

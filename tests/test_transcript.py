@@ -447,3 +447,22 @@ async def test_the_saved_transcript_of_a_long_thread_stays_small(published):
     assert len(markdown) <= MAX_CHARS + 3_000
     assert "q29" in markdown and "earlier items not shown here" in markdown
     assert len(chat.to_markdown()) > 60_000  # the whole thread is still there on demand
+
+
+def test_the_saved_transcript_keeps_its_headings_out_of_jupyterlab_s_table_of_contents():
+    from chatkit_widget.saved_output import TOC_SKIP, out_of_toc
+
+    reply = (
+        "# Report\n\n## Stage 1 ##\ntext\nSetext title\n=====\n\n"
+        "```python\n# a comment, not a heading\n```\n\n"
+        "> ### Quoted\n- ## In a list\n\n    # indented code\n#hashtag\n"
+    )
+    marked = out_of_toc(reply).split("\n")
+    assert marked[0] == f"# Report {TOC_SKIP}"
+    # The closing sequence stays at the end, so it is still stripped.
+    assert marked[2] == f"## Stage 1 {TOC_SKIP} ##"
+    assert marked[4] == f"Setext title {TOC_SKIP}"
+    assert "# a comment, not a heading" in marked
+    assert f"> ### Quoted {TOC_SKIP}" in marked and f"- ## In a list {TOC_SKIP}" in marked
+    assert "    # indented code" in marked and "#hashtag" in marked
+    assert out_of_toc(reply).count(TOC_SKIP) == 5

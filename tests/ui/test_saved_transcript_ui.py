@@ -198,3 +198,38 @@ def test_an_untrusted_notebook_shows_the_saved_transcript_inert(lab_page: LabPag
     assert lab_page.external_requests == []
     for selector in ("script", "img", "iframe", "svg", "style", "[onerror]"):
         assert transcript.locator(selector).count() == 0, selector
+
+
+def test_the_hidden_transcript_keeps_out_of_the_table_of_contents(lab_page: LabPage):
+    """The notebook's table of contents lists its own headings, not those of a reply in the
+    chat's hidden transcript (they pointed at an output nobody sees)."""
+    page = lab_page.page
+    lab_page.write_notebook(
+        "toc.ipynb",
+        [
+            "# A notebook heading",
+            SETUP + "reply = '## Findings\\n\\nText.\\n\\nSummary\\n-------\\n\\nDone.'\n"
+            "chat = ChatKitWidget(PacedServer(replies=[reply], delay=0), title='Chat title')\n"
+            "chat",
+        ],
+    )
+    # The first cell is Markdown.
+    notebook = json.loads((lab_page.lab.root / "toc.ipynb").read_text())
+    notebook["cells"][0].update(cell_type="markdown", metadata={})
+    for key in ("outputs", "execution_count"):
+        notebook["cells"][0].pop(key, None)
+    (lab_page.lab.root / "toc.ipynb").write_text(json.dumps(notebook))
+    lab_page.open("toc.ipynb")
+    lab_page.run_all()
+    root = chat_root(lab_page)
+    type_and_send(lab_page, "Report, please")
+    transcript = page.locator(TRANSCRIPT)
+    expect(transcript).to_contain_text("Findings", timeout=20_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('toc:show-panel')")
+    toc = page.locator(".jp-TableOfContents-tree")
+    expect(toc).to_contain_text("A notebook heading")
+    expect(root.locator(".ckw-assistant h2")).to_have_text(["Findings", "Summary"])
+    page.wait_for_timeout(500)  # the table of contents follows output changes after a delay
+    assert "Findings" not in toc.inner_text()
+    assert "Summary" not in toc.inner_text()
+    assert "Chat title" not in toc.inner_text()
