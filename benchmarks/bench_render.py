@@ -397,6 +397,7 @@ def main() -> int:
 # --- paced mode (issue 14) ----------------------------------------------------------------
 
 RATE = 300.0  # deltas (≈ tokens) per second
+NOW_RUNS = 3  # runs of each "now" case; the median is reported
 # Improvements the paced mode switches off for "today" (names checked by js/src/perf.ts).
 TODAY = [
     "lazy-highlight",
@@ -470,9 +471,11 @@ def cdp_metrics(cdp: Any) -> dict[str, float]:
 
 
 def settle(lp: Any, cdp: Any, quiet: float = 0.02, timeout_ms: int = 15_000) -> None:
-    """Wait until the page's main thread is quiet (busy < ``quiet`` over half a second), so
-    a run is not charged for the previous one's clean-up (the old thread's nodes collected,
-    its transcript re-rendered by JupyterLab)."""
+    """Collect garbage, then wait until the page's main thread is quiet (busy < ``quiet``
+    over half a second), so a run is charged for its own work and garbage, not for the
+    previous run's clean-up (the old thread's nodes, its transcript re-rendered by
+    JupyterLab)."""
+    cdp.send("HeapProfiler.collectGarbage")
     waited = 0
     while waited < timeout_ms:
         before = cdp_metrics(cdp)["TaskDuration"]
@@ -596,19 +599,23 @@ def paced_main() -> int:
         idle0 = cdp_metrics(cdp)["TaskDuration"]
         lp.page.wait_for_timeout(2000)
         idle = (cdp_metrics(cdp)["TaskDuration"] - idle0) / 2000
-        runs: dict[str, dict[str, Any]] = {}
-        for label in ("today", "now"):
-            lp.execute("await chat.new_thread()")
-            expect(root.locator(".ckw-item")).to_have_count(0)
-            runs[f"empty {label}"] = paced_stream(
-                lp, cdp, root, "The report, please.", label == "today"
-            )
-        lp.execute("_client.ITEMS_PAGE_SIZE = 1000\nawait chat.open_thread(LONG)")
-        expect(root.locator(".ckw-item")).to_have_count(1000, timeout=60_000)
-        for label in ("now", "today"):
-            runs[f"long {label}"] = paced_stream(
-                lp, cdp, root, "And the report here.", label == "today"
-            )
+        runs: dict[str, list[dict[str, Any]]] = {}
+        for label, times in (("today", 1), ("now", NOW_RUNS)):
+            for _ in range(times):
+                lp.execute("await chat.new_thread()")
+                expect(root.locator(".ckw-item")).to_have_count(0)
+                runs.setdefault(f"empty {label}", []).append(
+                    paced_stream(lp, cdp, root, "The report, please.", label == "today")
+                )
+        lp.execute("_client.ITEMS_PAGE_SIZE = 1000")
+        for label, times in (("now", NOW_RUNS), ("today", 1)):
+            for _ in range(times):
+                # A fresh copy each time, so every run streams after the same 1,000 items.
+                lp.execute('LONG = await seed(long_store, "Long")\nawait chat.open_thread(LONG)')
+                expect(root.locator(".ckw-item")).to_have_count(1000, timeout=60_000)
+                runs.setdefault(f"long {label}", []).append(
+                    paced_stream(lp, cdp, root, "And the report here.", label == "today")
+                )
         shown = root.locator(".ckw-assistant").last.inner_text()
         pacing = lp.execute("print(chat._transport.interval, _transport.DEFAULT_TEXT_INTERVAL)")
 
@@ -628,7 +635,18 @@ def paced_main() -> int:
         ("long today", "1,000-item thread opened in full, today"),
         ("long now", "1,000-item thread opened in full, now"),
     ):
-        results[name] = paced_summary(title, runs[name])
+        # The median run by busy time (a major GC landing in one run or the next moves a
+        # run's figure by ±0.4 points).
+        ordered = sorted(runs[name], key=lambda run: run["busy"]["TaskDuration"] / run["streamMs"])
+        if len(ordered) > 1:
+            title += (
+                f" (median of {len(ordered)} runs: busy "
+                + ", ".join(
+                    f"{run['busy']['TaskDuration'] / run['streamMs'] * 100:.1f}" for run in ordered
+                )
+                + " %)"
+            )
+        results[name] = paced_summary(title, ordered[len(ordered) // 2])
     now, today, long_now = results["empty now"], results["empty today"], results["long now"]
     ok_busy = max(now["busy"], long_now["busy"]) <= 0.05
     ok_long = now["longtasks"] == long_now["longtasks"] == 0

@@ -28,10 +28,11 @@ from typing import Any
 MARKER = '<div class="ckw-saved-transcript"></div>'
 # At most one update per this many seconds; one more follows the last change of a burst.
 MIN_INTERVAL = 1.0
-# The transcript keeps the newest items within this many characters: JupyterLab parses
-# the whole Markdown again on each update, hidden or not (a 1,000-item thread's took
-# ~380 ms plus GC pauses of 90-250 ms after every reply; 40,000 characters take ~20 ms).
-MAX_CHARS = 40_000
+# The transcript keeps the newest items within this many characters: JupyterLab parses,
+# highlights and scans for math and headings the whole Markdown again on each update,
+# hidden or not (a 1,000-item thread's took ~380 ms plus GC pauses of 90-250 ms after every
+# reply; at 40,000 characters its share of a reply's end was ~50 ms plus the garbage).
+MAX_CHARS = 20_000
 
 
 # JupyterLab's table of contents lists the headings of Markdown outputs, but skips a heading

@@ -144,10 +144,10 @@ function whenIdle(task: (deadline: { timeRemaining(): number; didTimeout: boolea
 /**
  * How long a finished block's highlighting waits for the next update to carry it before an
  * idle callback does it: longer than streamed text's pacing (transport.py's
- * DEFAULT_TEXT_INTERVAL, 250 ms), so while a reply streams it lands in a frame the page
+ * DEFAULT_TEXT_INTERVAL, 330 ms), so while a reply streams it lands in a frame the page
  * renders anyway instead of a frame of its own (~5 ms of JupyterLab's main thread each).
  */
-export const HIGHLIGHT_PAUSE_MS = 400;
+export const HIGHLIGHT_PAUSE_MS = 500;
 
 /** `whenIdle(task)` once `delay` ms have passed. */
 function afterPause(delay: number, task: Parameters<typeof whenIdle>[0]): IdleHandle {
