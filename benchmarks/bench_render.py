@@ -25,21 +25,23 @@ long task over 50 ms, p95 latency ≤ 50 ms.
 
 Run: ``python -m benchmarks.bench_render`` from the repository root (≈ 1 minute).
 
-Paced mode (issue 14), ``python -m benchmarks.bench_render --paced`` (≈ 2 minutes): the
+Paced mode (issue 14), ``python -m benchmarks.bench_render --paced`` (≈ 3 minutes): the
 same reply at the speed real models stream, 300 tokens/s (one 4-character delta every
 3.3 ms, paced by the clock in the kernel), so ≈ 17 s of streaming. Each reply is measured
 ``today`` (the view's streaming improvements switched off through ``js/src/perf.ts``'s
 ``perfOff``, and the kernel sending streamed text every 25 ms like everything else) and
 ``now`` (improvements on, streamed text going on in a part already shown sent every
-100 ms), in the same page, in an empty thread and at the end of a 1,000-item thread opened
-in full. The machine's load is printed with the figures: on a shared machine compare
-today with now from the same run. It prints:
+``DEFAULT_TEXT_INTERVAL``), in the same page, in an empty thread and at the end of a fresh
+1,000-item thread opened in full; "now" three times each, the median reported. Each run
+starts after a garbage collection, once the page is quiet. The machine's load is printed
+with the figures: on a shared machine compare today with now from the same run. It
+prints:
 
 - main-thread busy time ÷ streaming wall time: Chromium's own accounting of the page's
   main thread (CDP ``Performance.getMetrics`` ``TaskDuration``, everything: JupyterLab's
-  message handling, the view, style, layout, paint, GC), from the send to 1 s after the
-  reply's final render (deferred highlighting included), over the time from the first
-  delta's arrival to the paint of the final batch;
+  message handling, the view, style, layout, paint, GC), from the Enter that sends the
+  prompt (typed before) to 1 s after the reply's final render (deferred highlighting
+  included), over the time from the first delta's arrival to the paint of the final batch;
 - long tasks (> 50 ms) from the first delta to 1 s after the final commit;
 - the mean cost per batch split into parse (markdown lex and closing), DOM update (the rest
   of the view's update: state, Preact, building and patching nodes) and layout/style
