@@ -226,6 +226,18 @@ def _sources(sources: Iterable[Any]) -> str:
     return "; ".join(seen)
 
 
+# The items ``_item`` renders a section for.
+_SECTION_TYPES = (
+    UserMessageItem,
+    AssistantMessageItem,
+    ClientToolCallItem,
+    WidgetItem,
+    WorkflowItem,
+    TaskItem,
+    GeneratedImageItem,
+)
+
+
 def _item(item: ThreadItem) -> str | None:
     match item:
         case UserMessageItem():
@@ -291,7 +303,8 @@ def to_markdown(
         if not section:
             continue
         if max_chars is not None and sections and size + len(section) > max_chars:
-            left_out = sum(1 for item in items[: index + 1] if _item(item))
+            # Counted by type: rendering each earlier item only to count it was O(thread).
+            left_out = sum(1 for item in items[: index + 1] if isinstance(item, _SECTION_TYPES))
             break
         sections.append(section)
         size += len(section) + 2
