@@ -36,9 +36,9 @@ MAX_CHARS = 20_000
 
 
 # JupyterLab's table of contents lists the headings of Markdown outputs, but skips a heading
-# whose line holds an element of this class (its documented opt-out; GitHub and nbconvert
-# show nothing for an empty link).
-TOC_SKIP = '<a class="jp-toc-ignore"></a>'
+# whose line holds an element of this class (its documented opt-out, there with an empty
+# link; any element does, and an empty span is no link to anyone; renderers show nothing).
+TOC_SKIP = '<span class="jp-toc-ignore"></span>'
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # An ATX heading, also inside quotes and list items (JupyterLab finds those too).
 _ATX = re.compile(r"^ {0,3}(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?#{1,6}(?:[ \t]|$)")
