@@ -77,7 +77,11 @@ const ItemSlot = memo<SlotProps>(function ItemSlot({ store, item, streaming, ima
   useLayoutEffect(() => {
     if (streaming) onGrow();
   }, [current, streaming]);
-  return <ItemView item={current} streaming={streaming} imageDomains={imageDomains} onWidgetAction={onWidgetAction} />;
+  return (
+    <div class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
+      <ItemView item={current} streaming={streaming} imageDomains={imageDomains} onWidgetAction={onWidgetAction} />
+    </div>
+  );
 });
 
 interface TurnRowProps {
@@ -129,10 +133,32 @@ function turnRow(store: Store, turn: Turn, feedback: boolean, retry: boolean) {
       ids={turn.replies.map((reply) => reply.id).join(" ")}
       userId={turn.user}
       feedback={feedback}
-      // After an error the banner offers Retry: one control, not two.
       retry={retry}
     />
   );
+}
+
+/**
+ * Push a row for each of `items` onto `rows`, and a turn's actions row before the user
+ * message that ends it. `turn` is the turn going on before `items`, and after them.
+ */
+function addRows(
+  rows: ComponentChildren[],
+  items: readonly ThreadItem[],
+  turn: Turn,
+  slot: Omit<SlotProps, "item" | "streaming">,
+  isOpen: (id: string) => boolean,
+  feedback: boolean,
+): void {
+  for (const item of items) {
+    if (item.type === "user_message") {
+      if (turn.replies.length) rows.push(turnRow(slot.store, turn, feedback, false));
+      turn.user = item.id;
+      turn.replies = [];
+    }
+    rows.push(<ItemSlot key={item.id} {...slot} item={item} streaming={isOpen(item.id)} />);
+    if (item.type === "assistant_message") turn.replies.push(item);
+  }
 }
 
 interface PastProps {
@@ -162,26 +188,8 @@ const samePast = (prev: PastProps, next: PastProps): boolean => {
 const PastRows = memo<PastProps>(function PastRows({ store, items, open, imageDomains, onWidgetAction, onGrow, feedback }) {
   const openIds = open ? open.split(" ") : [];
   const rows: ComponentChildren[] = [];
-  let turn: Turn = { user: null, replies: [] };
-  for (const item of items) {
-    if (item.type === "user_message") {
-      if (turn.replies.length) rows.push(turnRow(store, turn, feedback, false));
-      turn = { user: item.id, replies: [] };
-    }
-    rows.push(
-      <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
-        <ItemSlot
-          store={store}
-          item={item}
-          streaming={openIds.includes(item.id)}
-          imageDomains={imageDomains}
-          onWidgetAction={onWidgetAction}
-          onGrow={onGrow}
-        />
-      </div>,
-    );
-    if (item.type === "assistant_message") turn.replies.push(item);
-  }
+  const slot = { store, imageDomains, onWidgetAction, onGrow };
+  addRows(rows, items, { user: null, replies: [] }, slot, (id) => openIds.includes(id), feedback);
   return <div class={`ckw-thread-past${rows.length > LONG_PAST_ROWS ? " ckw-thread-past--long" : ""}`}>{rows}</div>;
 }, samePast);
 
@@ -379,34 +387,11 @@ export function ThreadView({
   // The last turn of the block goes on after it: its actions row comes once it ends.
   const turn = lastTurn(past);
   const rows: ComponentChildren[] = [];
-  const endTurn = (isLast: boolean) => {
-    const lastReply = turn.replies[turn.replies.length - 1];
-    if (!lastReply || (isLast && busy)) return;
-    rows.push(
-      turnRow(store, turn, options.feedback, isLast && options.retry && !offline && !retryError),
-    );
-  };
-  for (const item of visible.slice(pastCount)) {
-    if (item.type === "user_message") {
-      endTurn(false);
-      turn.user = item.id;
-      turn.replies = [];
-    }
-    rows.push(
-      <div key={item.id} class={`ckw-item ckw-item--${item.type}`} data-item-id={item.id}>
-        <ItemSlot
-          store={store}
-          item={item}
-          streaming={state.open.includes(item.id)}
-          imageDomains={imageDomains}
-          onWidgetAction={onWidgetAction}
-          onGrow={onGrow}
-        />
-      </div>,
-    );
-    if (item.type === "assistant_message") turn.replies.push(item);
-  }
-  endTurn(true);
+  const slot = { store, imageDomains, onWidgetAction, onGrow };
+  addRows(rows, visible.slice(pastCount), turn, slot, (id) => state.open.includes(id), options.feedback);
+  // The last turn's actions, once its reply is done (after an error the banner offers
+  // Retry: one control, not two).
+  if (turn.replies.length && !busy) rows.push(turnRow(store, turn, options.feedback, options.retry && !offline && !retryError));
 
   const empty = visible.length === 0 && !busy;
 
@@ -433,15 +418,7 @@ export function ThreadView({
           ) : null}
           {empty && !state.error ? <StartScreen store={store} onPrompt={onPrompt} /> : null}
           {pastCount > 0 ? (
-            <PastRows
-              store={store}
-              items={past}
-              open={pastOpen}
-              imageDomains={imageDomains}
-              onWidgetAction={onWidgetAction}
-              onGrow={onGrow}
-              feedback={options.feedback}
-            />
+            <PastRows {...slot} items={past} open={pastOpen} feedback={options.feedback} />
           ) : null}
           {rows}
           {busy && state.progress ? <Progress progress={state.progress} /> : null}
