@@ -11,7 +11,8 @@ Text that goes on streaming into the content part the last batch carried text fo
 update and a frame of the whole JupyterLab page (about 8 ms of its main thread, ~10 at the
 end of a 1,000-item thread, most of it Chromium's paint, layerize and commit: traced in
 docs/design.md), so at model speed (300 tokens/s) 40 batches a second keep it 15–20 % busy,
-4 a second ~4.5 % in an empty thread but over 5 % in a long one, 3 a second 3.4 / 4.4 %.
+4 a second ~4.5 % in an empty thread but over 5 % in a long one, 3 a second 3.4–4.5 / 4.4–5.3
+% (run to run), 2.5 a second 3.5 / 4.0 %.
 A reply's first text, new items, the end of a response and everything else still go out
 after ``interval`` (issue 14).
 """
@@ -28,9 +29,9 @@ from .protocol import TEXT_DELTA, BatchMessage, SnapshotMessage, ViewState
 # ~1.5 frames: low enough to look live, high enough to stay far under jupyter_server's
 # 1000 msg/s limit (at most 40 batches/s per widget).
 DEFAULT_INTERVAL = 0.025
-# Streamed text already on screen grows 3 times a second (a few lines at model speed): the
+# Streamed text already on screen grows 2.5 times a second (a few lines at model speed): the
 # browser's per-batch cost is mostly its own frame, so the batch rate is what sets the load.
-DEFAULT_TEXT_INTERVAL = 0.33
+DEFAULT_TEXT_INTERVAL = 0.4
 
 
 class _DeltaRun:

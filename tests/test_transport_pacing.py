@@ -32,13 +32,13 @@ class Recorder:
         ]
 
 
-def test_defaults_send_streamed_text_3_times_a_second_and_the_rest_at_once():
+def test_defaults_send_streamed_text_2_5_times_a_second_and_the_rest_at_once():
     # Each batch costs the browser ~8 ms (a frame of the whole JupyterLab page), ~10 at the
-    # end of a 1,000-item thread: 3 a second keep it under 5 % busy at model speed there
-    # (docs/design.md, streaming); more is not "live"-er.
+    # end of a 1,000-item thread: 2.5 a second keep it under 5 % busy at model speed there,
+    # with room for run-to-run noise (docs/design.md, streaming); more is not "live"-er.
     transport = Transport(lambda message: None)
     assert transport.interval == 0.025
-    assert 0.3 <= transport.text_interval <= 0.34
+    assert 0.35 <= transport.text_interval <= 0.4
 
 
 async def test_text_going_on_in_the_part_last_sent_waits_the_text_interval():

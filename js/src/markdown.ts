@@ -144,7 +144,7 @@ function whenIdle(task: (deadline: { timeRemaining(): number; didTimeout: boolea
 /**
  * How long a finished block's highlighting waits for the next update to carry it before an
  * idle callback does it: longer than streamed text's pacing (transport.py's
- * DEFAULT_TEXT_INTERVAL, 330 ms), so while a reply streams it lands in a frame the page
+ * DEFAULT_TEXT_INTERVAL, 400 ms), so while a reply streams it lands in a frame the page
  * renders anyway instead of a frame of its own (~5 ms of JupyterLab's main thread each).
  */
 export const HIGHLIGHT_PAUSE_MS = 500;
