@@ -585,26 +585,31 @@ def paced_summary(name: str, run: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def paced_main() -> int:
+def open_paced_chat(lab: Any, lp: Any, doc: str, name: str) -> Any:
+    """Run the paced chat's notebook (``doc`` as the reply, a seeded 1,000-item thread in
+    its store), warm the view up with one reply at full speed (JIT, caches) and pace the
+    server at RATE; the chat's root."""
     from benchmarks.bench_long_thread import SEED
 
+    seed_code = SEED.split("store = MemoryStore()")[0]
+    (lab.root / "doc.md").write_text(doc)
+    lp.write_notebook(name, [PACED_SETUP + seed_code + PACED_CHAT.format(doc="doc.md")])
+    lp.open(name)
+    lp.run_all(timeout_ms=120_000)
+    root = lp.page.locator(".ckw-root").first
+    lp.execute("server.rate = 20000.0")
+    stream_reply(lp, root, "Warm up.")
+    lp.execute(f"server.rate = {RATE!r}")
+    return root
+
+
+def paced_main() -> int:
     began = time.monotonic()
     doc = markdown_document()
-    seed_code = SEED.split("store = MemoryStore()")[0]
     with running_lab() as lab, lab_page(lab, HOOK) as lp:
-        (lab.root / "doc.md").write_text(doc)
-        lp.write_notebook(
-            "bench_paced.ipynb", [PACED_SETUP + seed_code + PACED_CHAT.format(doc="doc.md")]
-        )
-        lp.open("bench_paced.ipynb")
-        lp.run_all(timeout_ms=120_000)
-        root = lp.page.locator(".ckw-root").first
+        root = open_paced_chat(lab, lp, doc, "bench_paced.ipynb")
         cdp = lp.page.context.new_cdp_session(lp.page)
         cdp.send("Performance.enable")
-        # Warm up (JIT, caches) with the same reply at full speed, then pace it.
-        lp.execute("server.rate = 20000.0")
-        stream_reply(lp, root, "Warm up.")
-        lp.execute(f"server.rate = {RATE!r}")
         settle(lp, cdp)
         idle0 = cdp_metrics(cdp)["TaskDuration"]
         lp.page.wait_for_timeout(2000)

@@ -28,13 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._lab import lab_page, running_lab
-from benchmarks.bench_long_thread import SEED
 from benchmarks.bench_render import (
     HOOK,
-    PACED_CHAT,
-    PACED_SETUP,
     RATE,
     markdown_document,
+    open_paced_chat,
     stream_reply,
 )
 
@@ -427,21 +425,11 @@ def main() -> int:
     intervals: list[float | None] = [float(a) for a in args] or [None]
     began = time.monotonic()
     doc = markdown_document()
-    seed_code = SEED.split("store = MemoryStore()")[0]
     reports = []
     with running_lab() as lab, lab_page(lab, HOOK) as lp:
-        (lab.root / "doc.md").write_text(doc)
-        lp.write_notebook(
-            "trace_paced.ipynb", [PACED_SETUP + seed_code + PACED_CHAT.format(doc="doc.md")]
-        )
-        lp.open("trace_paced.ipynb")
-        lp.run_all(timeout_ms=120_000)
-        root = lp.page.locator(".ckw-root").first
+        root = open_paced_chat(lab, lp, doc, "trace_paced.ipynb")
         browser = lp.page.context.browser
         assert browser is not None  # a launched browser's page
-        lp.execute("server.rate = 20000.0")
-        stream_reply(lp, root, "Warm up.")
-        lp.execute(f"server.rate = {RATE!r}")
         cdp = lp.page.context.new_cdp_session(lp.page)
         # The page at rest (the chat idle, the kernel idle): what no batch causes.
         lp.page.wait_for_timeout(1000)
